@@ -1,0 +1,456 @@
+// Package config reads the sample's settings from the environment and an
+// optional .env file, checks them, and hands them out typed.
+//
+// It is the only place that looks at the environment. Every check runs at
+// start-up, so a bad value stops the app with one line naming the variable
+// instead of failing later in the middle of a login. The variables, their
+// defaults and their meaning are listed by Variables and in
+// config.example.env.
+package config
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// minSecretLen is the least SESSION_SECRET length accepted: 32 bytes is
+// 256 bits, the size of the keys derived from it.
+const minSecretLen = 32
+
+// Config holds every setting of the app, checked and typed.
+type Config struct {
+	// Issuer is CONNECT's issuer URL, compared exactly with the ID token's
+	// iss. Empty means the local stand-in is used.
+	Issuer string
+	// ClientID is the client_id from the client registration.
+	ClientID string
+	// ClientSecret is the client_secret; empty for a public client.
+	ClientSecret string
+	// Scopes are the scopes requested at login; they include "openid".
+	Scopes []string
+	// SSO says the client is registered with single sign-on, so logout
+	// can also end the CONNECT session.
+	SSO bool
+	// ACRValues is the level of assurance asked for at login: "", "1" or "2".
+	ACRValues string
+	// UILocales are the preferred languages of CONNECT's pages, e.g. "en nb".
+	UILocales string
+
+	// BaseURL is the app's public URL, without a trailing slash.
+	BaseURL *url.URL
+	// Listen is the address the app listens on.
+	Listen string
+
+	// RedisURL locates Redis; empty means sessions are kept in memory.
+	RedisURL string
+	// SessionSecret keys cookie encryption and tokens at rest. When
+	// SESSION_SECRET is unset it holds random bytes made by Load.
+	SessionSecret []byte
+	// RandomSessionSecret says SessionSecret was made up at start-up, so
+	// sessions do not survive a restart or work across instances.
+	RandomSessionSecret bool
+	// SessionIdleTimeout ends a session after this long without a request.
+	SessionIdleTimeout time.Duration
+	// SessionLifetime ends a session this long after login.
+	SessionLifetime time.Duration
+
+	// LocalConnectURL is where the local stand-in listens; it has a port
+	// and no path.
+	LocalConnectURL *url.URL
+	// RefreshMargin is how long before the access token expires it is
+	// refreshed.
+	RefreshMargin time.Duration
+	// StepUpMaxAge is how recent an LoA2 authentication /stepup accepts.
+	StepUpMaxAge time.Duration
+	// LocalConnectAccessTokenTTL is the lifetime of the stand-in's access
+	// tokens.
+	LocalConnectAccessTokenTTL time.Duration
+
+	// LogLevel is the least level logged.
+	LogLevel slog.Level
+	// LogFormat is "text" or "json".
+	LogFormat string
+}
+
+// Load reads the settings from lookupEnv (os.LookupEnv outside tests) and
+// from the .env file envFile ("" for none; a missing file is fine). The
+// environment wins over the file, and an empty value means the default.
+//
+// The error, if any, has one line per bad setting, each naming its
+// variable.
+func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error) {
+	fromFile, err := readEnvFile(envFile)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{lookupEnv: lookupEnv, fromFile: fromFile, defaults: make(map[string]string)}
+	for _, v := range Variables() {
+		r.defaults[v.Name] = v.Default
+	}
+
+	// In the order of Variables, so errors come in the documented order.
+	c := &Config{}
+	c.Issuer = r.issuer("CONNECT_ISSUER")
+	c.ClientID = r.clientID("CONNECT_CLIENT_ID", c.Issuer)
+	c.ClientSecret = r.value("CONNECT_CLIENT_SECRET")
+	c.Scopes = r.scopes("CONNECT_SCOPES")
+	c.SSO = r.bool("CONNECT_SSO")
+	c.ACRValues = r.acr("CONNECT_ACR_VALUES")
+	c.UILocales = r.locales("CONNECT_UI_LOCALES")
+	c.BaseURL = r.baseURL("APP_BASE_URL")
+	c.Listen = r.listen("APP_LISTEN")
+	c.RedisURL = r.redisURL("REDIS_URL")
+	c.SessionSecret, c.RandomSessionSecret = r.sessionSecret("SESSION_SECRET")
+	c.SessionIdleTimeout = r.duration("SESSION_IDLE_TIMEOUT")
+	c.SessionLifetime = r.duration("SESSION_LIFETIME")
+	c.LocalConnectURL = r.localConnectURL("LOCAL_CONNECT_URL")
+	c.RefreshMargin = r.duration("CONNECT_REFRESH_MARGIN")
+	c.StepUpMaxAge = r.duration("STEPUP_MAX_AGE")
+	c.LocalConnectAccessTokenTTL = r.duration("LOCAL_CONNECT_ACCESS_TOKEN_TTL")
+	c.LogLevel = r.logLevel("LOG_LEVEL")
+	c.LogFormat = r.oneOf("LOG_FORMAT", "text", "json")
+
+	if c.SessionIdleTimeout > 0 && c.SessionLifetime > 0 && c.SessionIdleTimeout > c.SessionLifetime {
+		r.errorf("SESSION_IDLE_TIMEOUT", "must not exceed SESSION_LIFETIME (%s), got %s", c.SessionLifetime, c.SessionIdleTimeout)
+	}
+	// With the stand-in both servers run in this process.
+	if c.UsesStandIn() && c.Listen != "" && c.LocalConnectURL != nil {
+		_, appPort, _ := net.SplitHostPort(c.Listen)
+		if port := c.LocalConnectURL.Port(); port == appPort && port != "0" {
+			r.errorf("LOCAL_CONNECT_URL", "port %s is also APP_LISTEN's; the stand-in needs a port of its own", port)
+		}
+	}
+
+	if len(r.errs) > 0 {
+		return nil, errors.Join(r.errs...)
+	}
+	return c, nil
+}
+
+// UsesStandIn reports whether no issuer is configured, so the app starts
+// and uses the local CONNECT stand-in.
+func (c *Config) UsesStandIn() bool { return c.Issuer == "" }
+
+// IssuerURL is the issuer the app talks to: CONNECT_ISSUER, or the
+// stand-in's issuer.
+func (c *Config) IssuerURL() string {
+	if c.UsesStandIn() {
+		return c.LocalConnectURL.String() + "/oauth"
+	}
+	return c.Issuer
+}
+
+// RedirectURL is the redirect URI to register at CONNECT.
+func (c *Config) RedirectURL() string { return c.BaseURL.String() + "/connect/oauth2callback" }
+
+// PostLogoutRedirectURL is the post-logout redirect URI SSO clients
+// register at CONNECT.
+func (c *Config) PostLogoutRedirectURL() string {
+	return c.BaseURL.String() + "/connect/logoutcallback"
+}
+
+// BackchannelLogoutURL is the back-channel logout URI to register at
+// CONNECT.
+func (c *Config) BackchannelLogoutURL() string {
+	return c.BaseURL.String() + "/connect/backchannellogout"
+}
+
+// SecureCookies reports whether cookies get the Secure flag: browsers
+// drop Secure cookies sent over plain http, so only on an https base URL.
+func (c *Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// Confidential reports whether the client has a secret, and so
+// authenticates with HTTP Basic at the token and revocation endpoints.
+func (c *Config) Confidential() bool { return c.ClientSecret != "" }
+
+// Warnings lists settings that are fine for a local run but not for
+// production, one sentence each, for the start-up log.
+func (c *Config) Warnings() []string {
+	var w []string
+	if c.UsesStandIn() {
+		w = append(w, fmt.Sprintf("CONNECT_ISSUER is not set, so the local CONNECT stand-in at %s is used; it is for development only, never for production.", c.IssuerURL()))
+	}
+	if c.RedisURL == "" {
+		w = append(w, "REDIS_URL is not set, so sessions are kept in memory: they are lost on restart and not shared between instances.")
+	}
+	if c.RandomSessionSecret {
+		w = append(w, "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.")
+	}
+	if c.BaseURL.Scheme == "http" && !isLoopback(c.BaseURL.Hostname()) {
+		w = append(w, fmt.Sprintf("APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.", c.BaseURL))
+	}
+	return w
+}
+
+// LogValue lets the settings be logged without their secrets.
+func (c *Config) LogValue() slog.Value {
+	redis := "memory"
+	if u, err := url.Parse(c.RedisURL); err == nil && c.RedisURL != "" {
+		redis = u.Redacted()
+	}
+	return slog.GroupValue(
+		slog.String("issuer", c.IssuerURL()),
+		slog.Bool("stand_in", c.UsesStandIn()),
+		slog.String("client_id", c.ClientID),
+		slog.Bool("confidential", c.Confidential()),
+		slog.String("scopes", strings.Join(c.Scopes, " ")),
+		slog.Bool("sso", c.SSO),
+		slog.String("base_url", c.BaseURL.String()),
+		slog.String("listen", c.Listen),
+		slog.String("sessions", redis),
+		slog.Bool("random_session_secret", c.RandomSessionSecret),
+	)
+}
+
+// isLoopback reports whether host (without brackets or port) names this
+// machine, where CONNECT allows http redirect URIs.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// reader looks up variables and collects one error per bad one, so a
+// single start-up reports every mistake at once.
+type reader struct {
+	lookupEnv func(string) (string, bool)
+	fromFile  map[string]string
+	defaults  map[string]string
+	errs      []error
+}
+
+func (r *reader) errorf(name, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("config: %s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+// raw returns the variable's value from the environment or else the file,
+// without the default.
+func (r *reader) raw(name string) string {
+	if v, ok := r.lookupEnv(name); ok {
+		return strings.TrimSpace(v)
+	}
+	return strings.TrimSpace(r.fromFile[name])
+}
+
+// value returns the variable's value, or its default when empty.
+func (r *reader) value(name string) string {
+	if v := r.raw(name); v != "" {
+		return v
+	}
+	return r.defaults[name]
+}
+
+func (r *reader) issuer(name string) string {
+	s := r.value(name)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		r.errorf(name, "must be an https URL such as https://connect.staging.telenordigital.com/oauth, got %q", s)
+	case u.User != nil:
+		r.errorf(name, "must not contain a user name or password")
+	case u.RawQuery != "" || u.ForceQuery || strings.Contains(s, "#"):
+		r.errorf(name, "must not have a query or fragment, got %q", s)
+	}
+	return s
+}
+
+func (r *reader) clientID(name, issuer string) string {
+	s := r.raw(name)
+	switch {
+	case s != "":
+		return s
+	case issuer == "":
+		return r.defaults[name]
+	default:
+		r.errorf(name, "required when CONNECT_ISSUER is set: use the client_id from your CONNECT client registration")
+		return ""
+	}
+}
+
+func (r *reader) scopes(name string) []string {
+	s := r.value(name)
+	scopes := strings.Fields(s)
+	if !slices.Contains(scopes, "openid") {
+		r.errorf(name, "must contain \"openid\", got %q", s)
+	}
+	return scopes
+}
+
+func (r *reader) bool(name string) bool {
+	s := r.value(name)
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		r.errorf(name, "must be true or false, got %q", s)
+	}
+	return b
+}
+
+func (r *reader) acr(name string) string {
+	s := r.value(name)
+	if s != "" && s != "1" && s != "2" {
+		r.errorf(name, "must be empty, 1 (mobile phone) or 2 (password), got %q", s)
+	}
+	return s
+}
+
+func (r *reader) locales(name string) string {
+	s := r.value(name)
+	for _, c := range s {
+		if !(c == '-' || c == ' ' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			r.errorf(name, "must be language tags separated by spaces, such as \"en nb\", got %q", s)
+			break
+		}
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// baseURL checks APP_BASE_URL. The redirect URIs are built by appending
+// paths to it, so it must be a bare origin.
+func (r *reader) baseURL(name string) *url.URL {
+	s := r.value(name)
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		r.errorf(name, "must be a URL such as https://app.example.com, got %q", s)
+	case u.Scheme != "https" && u.Scheme != "http":
+		r.errorf(name, "must start with https:// or http://, got %q", s)
+	case u.Host == "":
+		r.errorf(name, "must be a URL such as https://app.example.com, got %q", s)
+	case u.User != nil:
+		r.errorf(name, "must not contain a user name or password")
+	case u.RawQuery != "" || u.ForceQuery || strings.Contains(s, "#"):
+		r.errorf(name, "must not have a query or fragment, got %q", s)
+	case u.Path != "" && u.Path != "/":
+		r.errorf(name, "must not have a path (the app serves from /), got %q", s)
+	default:
+		u.Path, u.RawPath = "", ""
+		return u
+	}
+	return nil
+}
+
+func (r *reader) listen(name string) string {
+	s := r.value(name)
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		r.errorf(name, "must be host:port such as :8081 or 127.0.0.1:8081, got %q", s)
+		return ""
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		r.errorf(name, "port must be a number from 0 to 65535, got %q", s)
+		return ""
+	}
+	return s
+}
+
+// redisURL checks REDIS_URL's form only; whether Redis answers is for
+// /readyz. The value is never echoed: it may hold a password.
+func (r *reader) redisURL(name string) string {
+	s := r.value(name)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		r.errorf(name, "not a valid URL; want redis://host:6379/0, rediss://host:6380/0 or unix:///path/to/redis.sock")
+	case u.Scheme == "redis" || u.Scheme == "rediss":
+		if u.Host == "" {
+			r.errorf(name, "missing host; want %s://host:6379/0", u.Scheme)
+		}
+	case u.Scheme == "unix":
+		if u.Path == "" {
+			r.errorf(name, "missing socket path; want unix:///path/to/redis.sock")
+		}
+	default:
+		r.errorf(name, "scheme must be redis, rediss or unix, got %q", u.Scheme)
+	}
+	return s
+}
+
+// sessionSecret returns SESSION_SECRET's bytes, or 32 random bytes and
+// true when it is unset.
+func (r *reader) sessionSecret(name string) ([]byte, bool) {
+	s := r.value(name)
+	if s == "" {
+		secret := make([]byte, minSecretLen)
+		rand.Read(secret) // never fails: see crypto/rand.Read
+		return secret, true
+	}
+	if len(s) < minSecretLen {
+		r.errorf(name, "must be at least %d bytes, got %d (generate one with: openssl rand -base64 48)", minSecretLen, len(s))
+		return nil, false
+	}
+	return []byte(s), false
+}
+
+func (r *reader) duration(name string) time.Duration {
+	s := r.value(name)
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		r.errorf(name, "must be a duration such as 90s, 30m or 12h, got %q", s)
+	case d <= 0:
+		r.errorf(name, "must be more than zero, got %q", s)
+	}
+	return d
+}
+
+// localConnectURL checks LOCAL_CONNECT_URL. The stand-in listens on its
+// port, so the port must be explicit.
+func (r *reader) localConnectURL(name string) *url.URL {
+	s := r.value(name)
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		r.errorf(name, "must be a URL such as http://localhost:8082, got %q", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		r.errorf(name, "must start with http:// or https://, got %q", s)
+	case u.Host == "":
+		r.errorf(name, "must be a URL such as http://localhost:8082, got %q", s)
+	case u.Port() == "":
+		r.errorf(name, "must name a port, such as http://localhost:8082, got %q", s)
+	case u.User != nil || u.RawQuery != "" || u.ForceQuery || strings.Contains(s, "#") || (u.Path != "" && u.Path != "/"):
+		r.errorf(name, "must be scheme, host and port only, such as http://localhost:8082, got %q", s)
+	default:
+		u.Path, u.RawPath = "", ""
+		return u
+	}
+	return nil
+}
+
+func (r *reader) logLevel(name string) slog.Level {
+	levels := map[string]slog.Level{
+		"debug": slog.LevelDebug,
+		"info":  slog.LevelInfo,
+		"warn":  slog.LevelWarn,
+		"error": slog.LevelError,
+	}
+	s := r.value(name)
+	level, ok := levels[strings.ToLower(s)]
+	if !ok {
+		r.errorf(name, "must be debug, info, warn or error, got %q", s)
+	}
+	return level
+}
+
+func (r *reader) oneOf(name string, allowed ...string) string {
+	s := r.value(name)
+	if !slices.Contains(allowed, strings.ToLower(s)) {
+		r.errorf(name, "must be %s, got %q", strings.Join(allowed, " or "), s)
+	}
+	return strings.ToLower(s)
+}

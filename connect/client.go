@@ -1,0 +1,258 @@
+// Package connect is a small client for Telenor CONNECT ID, the OAuth 2.0 and
+// OpenID Connect authorization server. It covers what a web site does at
+// CONNECT: discovery, the authorization URL, the code exchange, ID token
+// checks, userinfo, refresh, revocation and the logout URL.
+//
+// It knows nothing of HTTP handlers or sessions, so it can be lifted into
+// another application as it is. It works against any standards-compliant
+// OpenID provider; the CONNECT-specific parts are the claims (acr, td_sls,
+// sid, ...) and the fallback endpoint paths.
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// ErrUnavailable means CONNECT could not be reached or answered with a
+// server error. Callers show a "try again later" page (503); nothing the
+// visitor did is wrong.
+var ErrUnavailable = errors.New("connect: CONNECT is unavailable")
+
+// Config is what the client needs to know about CONNECT and about itself.
+type Config struct {
+	// Issuer is CONNECT's issuer URL, e.g.
+	// https://connect.staging.telenordigital.com/oauth. ID tokens must carry
+	// exactly this value in iss.
+	Issuer string
+	// ClientID and ClientSecret come from client registration. An empty
+	// secret makes this a public client: no HTTP Basic authentication, the
+	// client_id goes in the form body, and PKCE carries the protection.
+	ClientID     string
+	ClientSecret string
+	// RedirectURL is the registered redirect URI, sent exactly as registered.
+	RedirectURL string
+	// Scopes to request; must contain "openid".
+	Scopes []string
+	// HTTPClient makes every back-end call to CONNECT. It must have a
+	// timeout: a hanging provider must not hang the app.
+	HTTPClient *http.Client
+	// ClockSkew is how far CONNECT's clock may be from ours when checking
+	// iat, exp and auth_time. Zero means one minute.
+	ClockSkew time.Duration
+	// Now is the clock; nil means time.Now. Tests set it.
+	Now func() time.Time
+}
+
+// Endpoints are CONNECT's URLs as found by discovery, with CONNECT's own
+// paths filled in where the discovery document is silent.
+type Endpoints struct {
+	Authorization string
+	Token         string
+	UserInfo      string
+	JWKS          string
+	Revocation    string
+	EndSession    string
+}
+
+// Client talks to CONNECT. It is safe for concurrent use. Discovery happens
+// on first use (or with Discover at start-up) and is retried on later calls
+// while it fails, so an app started while CONNECT is down recovers by itself.
+type Client struct {
+	cfg Config
+
+	// keySetCtx configures go-oidc's JWK set fetches for the whole life of
+	// the client: it carries our HTTP client, and no request's values.
+	keySetCtx context.Context
+
+	mu          sync.Mutex
+	provider    *provider // nil until discovery succeeds
+	lastAttempt time.Time
+	lastErr     error
+}
+
+// provider is what discovery gives us, built once.
+type provider struct {
+	endpoints Endpoints
+	oauth2    oauth2.Config
+	verifier  *oidc.IDTokenVerifier
+}
+
+// discoveryRetryInterval keeps a failing CONNECT from being asked on every
+// request: at most one discovery attempt per interval.
+const discoveryRetryInterval = 5 * time.Second
+
+// signingAlgorithms are the only ID token algorithms we accept. "none" and
+// the HMAC family are refused: HS256 would be keyed with the client secret,
+// which a public client does not have and a confidential one shares.
+var signingAlgorithms = []string{oidc.RS256, oidc.ES256}
+
+// New checks the configuration and returns a client. It does not contact
+// CONNECT; the first call that needs CONNECT does.
+func New(cfg Config) (*Client, error) {
+	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.RedirectURL == "" {
+		return nil, errors.New("connect: Issuer, ClientID and RedirectURL are required")
+	}
+	if !containsScope(cfg.Scopes, oidc.ScopeOpenID) {
+		return nil, errors.New(`connect: Scopes must contain "openid"`)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.ClockSkew == 0 {
+		cfg.ClockSkew = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Client{
+		cfg:       cfg,
+		keySetCtx: oidc.ClientContext(context.Background(), cfg.HTTPClient),
+	}, nil
+}
+
+// Discover loads CONNECT's discovery document, if it is not loaded yet.
+func (c *Client) Discover(ctx context.Context) error {
+	_, err := c.discovered(ctx)
+	return err
+}
+
+// Discovered reports whether discovery has succeeded, without contacting
+// CONNECT.
+func (c *Client) Discovered() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.provider != nil
+}
+
+// Endpoints returns the endpoints found by discovery.
+func (c *Client) Endpoints(ctx context.Context) (Endpoints, error) {
+	p, err := c.discovered(ctx)
+	if err != nil {
+		return Endpoints{}, err
+	}
+	return p.endpoints, nil
+}
+
+// ClientID returns the client id this client authenticates as.
+func (c *Client) ClientID() string { return c.cfg.ClientID }
+
+// Confidential reports whether the client authenticates with a secret.
+func (c *Client) Confidential() bool { return c.cfg.ClientSecret != "" }
+
+func (c *Client) discovered(ctx context.Context) (*provider, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.provider != nil {
+		return c.provider, nil
+	}
+	if c.lastErr != nil && c.cfg.Now().Sub(c.lastAttempt) < discoveryRetryInterval {
+		return nil, c.lastErr
+	}
+	c.lastAttempt = c.cfg.Now()
+	p, err := c.discover(ctx)
+	if err != nil {
+		c.lastErr = fmt.Errorf("%w: discovery at %s: %v", ErrUnavailable, c.cfg.Issuer, err)
+		return nil, c.lastErr
+	}
+	c.provider, c.lastErr = p, nil
+	return p, nil
+}
+
+func (c *Client) discover(ctx context.Context) (*provider, error) {
+	op, err := oidc.NewProvider(oidc.ClientContext(ctx, c.cfg.HTTPClient), c.cfg.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	var extra struct {
+		Revocation string `json:"revocation_endpoint"`
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := op.Claims(&extra); err != nil {
+		return nil, fmt.Errorf("read discovery document: %w", err)
+	}
+	base, err := hostOf(c.cfg.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	endpoints := Endpoints{
+		Authorization: op.Endpoint().AuthURL,
+		Token:         op.Endpoint().TokenURL,
+		UserInfo:      op.UserInfoEndpoint(),
+		Revocation:    orDefault(extra.Revocation, base+"/oauth/revoke"),
+		EndSession:    orDefault(extra.EndSession, base+"/oauth/logout"),
+	}
+	var jwks struct {
+		URI string `json:"jwks_uri"`
+	}
+	_ = op.Claims(&jwks)
+	endpoints.JWKS = jwks.URI
+
+	authStyle := oauth2.AuthStyleInHeader
+	if c.cfg.ClientSecret == "" {
+		// Public client: client_id in the body, no secret at all.
+		authStyle = oauth2.AuthStyleInParams
+	}
+	return &provider{
+		endpoints: endpoints,
+		oauth2: oauth2.Config{
+			ClientID:     c.cfg.ClientID,
+			ClientSecret: c.cfg.ClientSecret,
+			RedirectURL:  c.cfg.RedirectURL,
+			Scopes:       c.cfg.Scopes,
+			Endpoint: oauth2.Endpoint{
+				AuthURL:   endpoints.Authorization,
+				TokenURL:  endpoints.Token,
+				AuthStyle: authStyle,
+			},
+		},
+		verifier: op.VerifierContext(c.keySetCtx, &oidc.Config{
+			ClientID:             c.cfg.ClientID,
+			SupportedSigningAlgs: signingAlgorithms,
+			// exp gets the same allowance for clock skew as iat.
+			Now: func() time.Time { return c.cfg.Now().Add(-c.cfg.ClockSkew) },
+		}),
+	}, nil
+}
+
+// backEndContext hands our HTTP client to x/oauth2 and go-oidc for one call.
+func (c *Client) backEndContext(ctx context.Context) context.Context {
+	return oidc.ClientContext(context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient), c.cfg.HTTPClient)
+}
+
+// hostOf returns scheme://host of the issuer: CONNECT's fallback endpoint
+// paths (/oauth/revoke, /oauth/logout) hang off the host, not the issuer.
+func hostOf(issuer string) (string, error) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("issuer %q is not an absolute URL", issuer)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+func orDefault(value, fallback string) string {
+	if value == "" {
+		return fallback
+	}
+	return value
+}
+
+func containsScope(scopes []string, want string) bool {
+	for _, s := range scopes {
+		for _, f := range strings.Fields(s) {
+			if f == want {
+				return true
+			}
+		}
+	}
+	return false
+}

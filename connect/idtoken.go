@@ -1,0 +1,217 @@
+package connect
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// The checks of OIDC Core 3.1.3.7 that go-oidc leaves to its caller. Each
+// has its own error so a log line says exactly which check failed.
+var (
+	ErrIDTokenMissing      = errors.New("connect: token response has no id_token")
+	ErrIDTokenInvalid      = errors.New("connect: ID token rejected") // signature, alg, iss, aud or exp: go-oidc's checks
+	ErrNonceMismatch       = errors.New("connect: ID token nonce does not match the request")
+	ErrMissingSubject      = errors.New("connect: ID token has no sub")
+	ErrUntrustedAudience   = errors.New("connect: ID token has an audience other than this client")
+	ErrAuthorizedParty     = errors.New("connect: ID token azp is not this client")
+	ErrIssuedAt            = errors.New("connect: ID token iat is missing or outside the allowed window")
+	ErrInsufficientACR     = errors.New("connect: ID token acr is below the level requested")
+	ErrAuthTimeTooOld      = errors.New("connect: ID token auth_time is older than max_age allows")
+	ErrSubjectChanged      = errors.New("connect: ID token is for another user than the session's")
+	ErrUserInfoSubMismatch = errors.New("connect: userinfo sub differs from the ID token's")
+)
+
+// maxIDTokenAge bounds how old an ID token may be when we receive it. The
+// code flow hands it over seconds after issue; an old one is a replay.
+const maxIDTokenAge = 10 * time.Minute
+
+// Claims are the ID token claims the app uses: the standard ones and
+// CONNECT's own (acr, amr, td_sls, td_au, sid).
+type Claims struct {
+	Issuer          string      `json:"iss"`
+	Subject         string      `json:"sub"` // the CONNECT user id
+	Audience        audience    `json:"aud"`
+	AuthorizedParty string      `json:"azp,omitempty"`
+	Nonce           string      `json:"nonce,omitempty"`
+	IssuedAt        NumericDate `json:"iat"`
+	Expiry          NumericDate `json:"exp"`
+
+	Name                string `json:"name,omitempty"`
+	Locale              string `json:"locale,omitempty"`
+	Email               string `json:"email,omitempty"`
+	EmailVerified       bool   `json:"email_verified,omitempty"`
+	PhoneNumber         string `json:"phone_number,omitempty"`
+	PhoneNumberVerified bool   `json:"phone_number_verified,omitempty"`
+
+	// ACR is the level of assurance reached: "1" mobile phone, "2" password.
+	ACR string `json:"acr,omitempty"`
+	// AMR lists the methods used, e.g. "OK", "UID_PWD", "OTP", "SSO".
+	AMR []string `json:"amr,omitempty"`
+	// AuthTime is when the user last actively authenticated; after an SSO
+	// login it is older than IssuedAt.
+	AuthTime NumericDate `json:"auth_time,omitempty"`
+	// ShortLivedSession (td_sls) is true when the user did not tick "stay
+	// signed in": our session must then end with the browser session.
+	ShortLivedSession bool `json:"td_sls,omitempty"`
+	// Username (td_au) is what the user typed to log in; only when both the
+	// email and phone scopes were granted.
+	Username string `json:"td_au,omitempty"`
+	// SessionID (sid) is CONNECT's session, named by back-channel logout.
+	SessionID string `json:"sid,omitempty"`
+}
+
+// Expectations are what this particular ID token must satisfy beyond the
+// checks every ID token gets.
+type Expectations struct {
+	// Nonce is the one sent in the authorization request; empty only on
+	// refresh, where the ID token carries none (OIDC Core 12.2).
+	Nonce string
+	// ACR is the minimum level of assurance: the acr_values sent.
+	ACR string
+	// MaxAge is the max_age sent; zero when none was.
+	MaxAge time.Duration
+	// Previous is the ID token the session already holds; on refresh the
+	// new one must name the same iss, sub and aud (OIDC Core 12.2).
+	Previous *Claims
+}
+
+// VerifyIDToken runs every check OIDC Core 3.1.3.7 asks of a relying party
+// and returns the token's claims. go-oidc checks the signature (with a key
+// from the cached JWK set, refetched once on an unknown kid), the algorithm,
+// iss, aud and exp; the rest is done here.
+func (c *Client) VerifyIDToken(ctx context.Context, raw string, want Expectations) (*Claims, error) {
+	p, err := c.discovered(ctx)
+	if err != nil {
+		return nil, err
+	}
+	token, err := p.verifier.Verify(c.backEndContext(ctx), raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrIDTokenInvalid, err)
+	}
+	var claims Claims
+	if err := token.Claims(&claims); err != nil {
+		return nil, fmt.Errorf("%w: claims: %v", ErrIDTokenInvalid, err)
+	}
+	if err := c.checkClaims(&claims, want); err != nil {
+		return nil, err
+	}
+	return &claims, nil
+}
+
+func (c *Client) checkClaims(claims *Claims, want Expectations) error {
+	now := c.cfg.Now()
+	skew := c.cfg.ClockSkew
+
+	if claims.Subject == "" {
+		return ErrMissingSubject
+	}
+	// The nonce is compared in constant time like any secret; a token
+	// without one when one was sent is as bad as a wrong one.
+	if want.Nonce != "" && subtle.ConstantTimeCompare([]byte(claims.Nonce), []byte(want.Nonce)) != 1 {
+		return ErrNonceMismatch
+	}
+	// go-oidc only checks that aud contains us. We trust no other audience:
+	// a token also meant for another client could be replayed to it.
+	for _, aud := range claims.Audience {
+		if aud != c.cfg.ClientID {
+			return fmt.Errorf("%w: %q", ErrUntrustedAudience, aud)
+		}
+	}
+	if (claims.AuthorizedParty != "" || len(claims.Audience) > 1) && claims.AuthorizedParty != c.cfg.ClientID {
+		return fmt.Errorf("%w: %q", ErrAuthorizedParty, claims.AuthorizedParty)
+	}
+	issued := claims.IssuedAt.Time()
+	if claims.IssuedAt == 0 || issued.After(now.Add(skew)) || issued.Before(now.Add(-maxIDTokenAge-skew)) {
+		return fmt.Errorf("%w: iat %s, now %s", ErrIssuedAt, issued.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	if want.ACR != "" && !acrAtLeast(claims.ACR, want.ACR) {
+		return fmt.Errorf("%w: got %q, want at least %q", ErrInsufficientACR, claims.ACR, want.ACR)
+	}
+	if want.MaxAge > 0 {
+		if claims.AuthTime == 0 {
+			return fmt.Errorf("%w: max_age was sent but auth_time is missing", ErrAuthTimeTooOld)
+		}
+		if age := now.Sub(claims.AuthTime.Time()); age > want.MaxAge+skew {
+			return fmt.Errorf("%w: authenticated %s ago, max_age %s", ErrAuthTimeTooOld, age.Round(time.Second), want.MaxAge)
+		}
+	}
+	if prev := want.Previous; prev != nil {
+		if claims.Issuer != prev.Issuer || claims.Subject != prev.Subject || !sameAudience(claims.Audience, prev.Audience) {
+			return ErrSubjectChanged
+		}
+	}
+	return nil
+}
+
+// acrAtLeast reports whether the level reached is at least the level asked
+// for. CONNECT's levels are small integers ("1", "2"); anything else does
+// not satisfy a request.
+func acrAtLeast(got, want string) bool {
+	g, err1 := strconv.Atoi(got)
+	w, err2 := strconv.Atoi(want)
+	return err1 == nil && err2 == nil && g >= w
+}
+
+// ACRAtLeast reports whether the claims' acr reaches the given level.
+func (c *Claims) ACRAtLeast(level string) bool { return acrAtLeast(c.ACR, level) }
+
+func sameAudience(a, b audience) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// audience is the aud claim, which JWT allows as one string or an array.
+type audience []string
+
+// UnmarshalJSON accepts both forms of aud.
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*a = audience{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("aud: %w", err)
+	}
+	*a = many
+	return nil
+}
+
+// NumericDate is a JWT time: seconds since the Unix epoch.
+type NumericDate int64
+
+// UnmarshalJSON accepts integer and fractional seconds.
+func (d *NumericDate) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("numeric date: %w", err)
+	}
+	f, err := n.Float64()
+	if err != nil {
+		return fmt.Errorf("numeric date: %w", err)
+	}
+	*d = NumericDate(f)
+	return nil
+}
+
+// Time returns the date as a time.Time; the zero NumericDate gives the zero
+// time.
+func (d NumericDate) Time() time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(d), 0)
+}

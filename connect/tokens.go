@@ -1,0 +1,121 @@
+package connect
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// TokenSet is what the app keeps from the token endpoint. It lives only on
+// the server: never in a cookie, a URL, a page or a log line.
+type TokenSet struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	// IDToken is kept raw for id_token_hint at logout.
+	IDToken string `json:"id_token,omitempty"`
+	// Expiry is when the access token expires, from expires_in and our
+	// clock when it arrived; zero when CONNECT did not say.
+	Expiry time.Time `json:"expiry"`
+	// Scope is what CONNECT granted, which may be less than was asked.
+	Scope string `json:"scope"`
+}
+
+// ProviderError is an OAuth error answer from CONNECT's token or revocation
+// endpoint. Its Code is RFC 6749's error, such as "invalid_grant"; the
+// description is for developers and logs, never for visitors.
+type ProviderError struct {
+	Code        string
+	Description string
+	Status      int
+}
+
+func (e *ProviderError) Error() string {
+	return fmt.Sprintf("CONNECT answered %d %s: %s", e.Status, e.Code, e.Description)
+}
+
+// IsInvalidGrant reports whether err is CONNECT refusing a code or refresh
+// token: it expired, was used already, or the authorization was revoked.
+// The only way on is a new login.
+func IsInvalidGrant(err error) bool {
+	var pe *ProviderError
+	return errors.As(err, &pe) && pe.Code == "invalid_grant"
+}
+
+// tokenSetFrom turns x/oauth2's token into ours, taking the expiry from
+// expires_in and our own clock.
+func (c *Client) tokenSetFrom(tok *oauth2.Token, requestedScope string) TokenSet {
+	set := TokenSet{
+		AccessToken:  tok.AccessToken,
+		TokenType:    tok.Type(),
+		RefreshToken: tok.RefreshToken,
+		Scope:        requestedScope,
+	}
+	if id, ok := tok.Extra("id_token").(string); ok {
+		set.IDToken = id
+	}
+	// RFC 6749 5.1: scope may be left out when it is what was asked.
+	if scope, ok := tok.Extra("scope").(string); ok && scope != "" {
+		set.Scope = scope
+	}
+	if tok.ExpiresIn > 0 {
+		set.Expiry = c.cfg.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	}
+	return set
+}
+
+// classify turns an error from a back-end call into ProviderError or
+// ErrUnavailable, so callers can choose what to show without parsing text.
+func classify(op string, err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		pe := &ProviderError{Code: re.ErrorCode, Description: re.ErrorDescription, Status: status}
+		if status >= 500 || pe.Code == "temporarily_unavailable" {
+			return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, pe)
+		}
+		return fmt.Errorf("%s: %w", op, pe)
+	}
+	var netErr net.Error
+	var urlErr *url.Error
+	if errors.As(err, &netErr) || errors.As(err, &urlErr) {
+		return fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// scopeMissing returns the requested scopes that were not granted.
+func scopeMissing(requested []string, granted string) []string {
+	have := map[string]bool{}
+	for _, s := range strings.Fields(granted) {
+		have[s] = true
+	}
+	var missing []string
+	for _, s := range requested {
+		for _, f := range strings.Fields(s) {
+			if !have[f] {
+				missing = append(missing, f)
+			}
+		}
+	}
+	return missing
+}
+
+// statusError is a non-2xx answer from an endpoint that is not OAuth's token
+// endpoint (userinfo, revocation).
+func statusError(op string, resp *http.Response) error {
+	err := fmt.Errorf("%s: CONNECT answered %s", op, resp.Status)
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}

@@ -1,0 +1,98 @@
+// Package handlers is the web site: routes, middleware, one file per page
+// or flow, and template rendering. It uses connect to talk to CONNECT and
+// store to remember logins and sessions.
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+// Options are the app's dependencies and settings, built by main.
+type Options struct {
+	Connect  *connect.Client
+	Sessions *store.Sessions
+	Logins   *store.LoginTransactions
+	// Ping reports whether the session store answers; nil when sessions
+	// are kept in memory.
+	Ping   func(context.Context) error
+	Logger *slog.Logger
+
+	// Issuer is CONNECT's issuer; its origin is allowed as a form target.
+	Issuer string
+	// StandInURL is the local stand-in's address, or "" with real CONNECT.
+	StandInURL string
+	// SSO is true when the client is registered with single sign-on.
+	SSO bool
+	// ACRValues and UILocales are sent with every login unless the login
+	// asks for something else.
+	ACRValues string
+	UILocales string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// App holds every dependency of the handlers. It is built once by New and
+// shared by all requests.
+type App struct {
+	connect   *connect.Client
+	sessions  *store.Sessions
+	logins    *store.LoginTransactions
+	ping      func(context.Context) error
+	log       *slog.Logger
+	templates templateCache
+	// formTargets is the Content-Security-Policy form-action list: our own
+	// origin, and CONNECT's, which a logout form redirects to.
+	formTargets string
+	standInURL  string
+	sso         bool
+	acrValues   string
+	uiLocales   string
+	now         func() time.Time
+}
+
+// New checks the options and parses every template, so that a broken
+// template stops start-up instead of failing a visitor.
+func New(o Options) (*App, error) {
+	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Logger == nil {
+		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins and Logger are required")
+	}
+	issuer, err := url.Parse(o.Issuer)
+	if err != nil || issuer.Host == "" {
+		return nil, fmt.Errorf("handlers: Issuer %q is not an absolute URL", o.Issuer)
+	}
+	templates, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	app := &App{
+		connect:     o.Connect,
+		sessions:    o.Sessions,
+		logins:      o.Logins,
+		ping:        o.Ping,
+		log:         o.Logger,
+		templates:   templates,
+		formTargets: "'self' " + issuer.Scheme + "://" + issuer.Host,
+		standInURL:  o.StandInURL,
+		sso:         o.SSO,
+		acrValues:   o.ACRValues,
+		uiLocales:   o.UILocales,
+		now:         o.Now,
+	}
+	// scs calls ErrorFunc when it cannot load or save a session: Redis is
+	// down. The visitor gets the friendly 503 page instead of scs's bare 500.
+	o.Sessions.Manager.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		app.serveError(w, r, fmt.Errorf("%w: %v", store.ErrUnavailable, err))
+	}
+	return app, nil
+}

@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+// handleCallback is GET /connect/oauth2callback, the redirect URI: CONNECT
+// sends the browser here with a code (or an error) and the state.
+//
+// The order matters. First the state is matched to a login this browser
+// started, and that login is consumed, so a replayed callback finds
+// nothing. Only then is the code exchanged (once, at once), the ID token
+// checked, and the session created, under a new session token.
+func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	tx, err := app.logins.Take(w, r, q.Get("state"))
+	if errors.Is(err, store.ErrNoTransaction) {
+		return &pageError{status: http.StatusBadRequest, title: "This login has expired",
+			message: "This login does not match one started in this browser, or it was already completed. " +
+				"This happens after the back button, a reload, or more than ten minutes at the login page. Please log in again.",
+			err: err}
+	}
+	if err != nil {
+		return err
+	}
+
+	if code := q.Get("error"); code != "" {
+		return app.loginRefused(w, r, code, q.Get("error_description"))
+	}
+	code := q.Get("code")
+	if code == "" {
+		return &pageError{status: http.StatusBadRequest, title: "The login could not be completed",
+			message: "CONNECT's answer had no authorization code. Please log in again."}
+	}
+
+	login, err := app.connect.Exchange(r.Context(), code, tx.PendingLogin)
+	if err != nil {
+		return err
+	}
+	if missing := app.connect.MissingScopes(login.Tokens); len(missing) > 0 {
+		app.log.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
+	}
+	user := store.User{Tokens: login.Tokens, Claims: login.Claims, LoggedInAt: app.now()}
+	if err := app.sessions.LogIn(r.Context(), user); err != nil {
+		return err
+	}
+	http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
+	return nil
+}
+
+// loginRefused handles a callback with error=: CONNECT did not log the user
+// in. Its error code and description are for developers, so they go to the
+// log, and the visitor gets a plain explanation.
+func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, code, description string) error {
+	if len(description) > 200 {
+		description = description[:200]
+	}
+	app.log.Warn("CONNECT refused the login", "error", code, "error_description", description, "request_id", requestID(r.Context()))
+	switch code {
+	case "access_denied":
+		return &pageError{status: http.StatusForbidden, title: "You cancelled the login",
+			message: "You are not logged in. You can log in again whenever you like."}
+	case "login_required", "interaction_required", "consent_required":
+		// The answer to prompt=none when the browser has no CONNECT session
+		// that can log in silently: an outcome, not an error.
+		app.sessions.SetFlash(r.Context(), "No CONNECT session in this browser: log in to start one.")
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	case "temporarily_unavailable", "server_error":
+		return &pageError{status: http.StatusServiceUnavailable, title: "CONNECT could not log you in just now",
+			message: "Telenor CONNECT ID had a temporary problem. Please try again in a minute."}
+	default:
+		return &pageError{status: http.StatusBadRequest, title: "The login could not be completed",
+			message: "Telenor CONNECT ID did not complete the login. Please try again."}
+	}
+}

@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+// maxLoginHintLength is the longest login_hint passed on: an e-mail
+// address is at most 254 characters.
+const maxLoginHintLength = 254
+
+// handleLogin is GET /login: it starts a login at CONNECT. The state, nonce
+// and PKCE verifier of this attempt go into the login-transaction cookie,
+// and the browser goes to CONNECT's authorization endpoint.
+//
+// Query: return_to (a local path), acr ("1" or "2"), prompt ("login" or
+// "none"), login_hint (a phone number or e-mail).
+func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	opts, err := app.loginOptions(q)
+	if err != nil {
+		return err
+	}
+	returnTo := safeReturnPath(q.Get("return_to"))
+	if _, loggedIn := app.sessions.CurrentUser(r.Context()); loggedIn && opts.Prompt == "" && q.Get("acr") == "" {
+		http.Redirect(w, r, returnTo, http.StatusFound)
+		return nil
+	}
+
+	authURL, pending, err := app.connect.AuthorizationURL(r.Context(), opts)
+	if err != nil {
+		return err
+	}
+	if err := app.logins.Save(w, r, store.LoginTransaction{PendingLogin: pending, ReturnTo: returnTo}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, authURL, http.StatusFound)
+	return nil
+}
+
+// loginOptions reads the optional login parameters. They go to CONNECT
+// only from this short list of known values: nothing from the query is
+// passed on raw.
+func (app *App) loginOptions(q url.Values) (connect.AuthOptions, error) {
+	opts := connect.AuthOptions{ACRValues: app.acrValues, UILocales: app.uiLocales}
+	switch p := q.Get("prompt"); p {
+	case "", "login", "none":
+		opts.Prompt = p
+	default:
+		return opts, badRequest("Unknown prompt", `The prompt parameter must be "login" or "none".`)
+	}
+	switch acr := q.Get("acr"); acr {
+	case "":
+	case "1", "2":
+		opts.ACRValues = acr
+	default:
+		return opts, badRequest("Unknown level of assurance", `The acr parameter must be "1" (mobile phone) or "2" (password).`)
+	}
+	if hint := q.Get("login_hint"); len(hint) > maxLoginHintLength {
+		return opts, badRequest("Login hint too long", "The login_hint parameter must be a phone number or an e-mail address.")
+	} else {
+		opts.LoginHint = hint
+	}
+	return opts, nil
+}
+
+func badRequest(title, message string) *pageError {
+	return &pageError{status: http.StatusBadRequest, title: title, message: message}
+}

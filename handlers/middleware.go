@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+)
+
+type contextKey int
+
+const (
+	requestIDKey contextKey = iota
+	sessionLoadedKey
+)
+
+// markSessionLoaded records that scs has loaded the session into the
+// context; pages rendered outside it (a panic caught at the top, say) must
+// not ask scs for data, which would panic again.
+func markSessionLoaded(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionLoadedKey, true)))
+	})
+}
+
+func hasSession(ctx context.Context) bool {
+	loaded, _ := ctx.Value(sessionLoadedKey).(bool)
+	return loaded
+}
+
+// requestID returns the id logRequests gave this request; error pages show
+// it so a visitor's report can be matched to the log.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// logRequests gives each request an id and logs one line when it is done.
+// It logs the path only, never the query: the callback's query holds the
+// authorization code, and a code in a log can be redeemed by whoever reads
+// it before the user does.
+func (app *App) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		app.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", id))
+	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusRecorder remembers the status code for the log line.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// recoverPanic turns a panic into the error page and a log line with the
+// stack, so a bug shows the visitor a 500 page and never a stack trace.
+func (app *App) recoverPanic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				w.Header().Set("Connection", "close")
+				app.serveError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every response gets. The policy allows
+// no script at all and styles only from /static; forms may post to us and
+// to CONNECT (the logout form's redirect goes there).
+func securityHeaders(formTargets string, next http.Handler) http.Handler {
+	csp := "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; " +
+		"base-uri 'none'; frame-ancestors 'none'; form-action " + formTargets
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		// The callback URL carries the code: never send it on as a Referer.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOriginProtection refuses cross-site POSTs (a form on another site
+// posting to /logout or /refresh), using the browser's Sec-Fetch-Site and
+// Origin headers. Back-channel logout is posted by CONNECT's server, which
+// sends neither header, so it passes.
+func (app *App) crossOriginProtection(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(app.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &pageError{status: http.StatusForbidden, title: "Request refused",
+			message: "This form was sent from another web site, so it was not carried out. Use the buttons on this site instead."}
+	}))
+	return cop.Handler(next)
+}
+
+// noStore keeps pages out of every cache: they show who is logged in.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireLogin lets logged-in users through and sends everyone else to log
+// in, with a way back to the page they asked for.
+func (app *App) requireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := app.sessions.CurrentUser(r.Context()); !ok {
+			http.Redirect(w, r, "/login?return_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,29 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/telenordigital/connect-web-sample/static"
+)
+
+// Routes is the map of the whole site: every route, its method, and the
+// middleware around it.
+func (app *App) Routes() http.Handler {
+	mux := http.NewServeMux()
+
+	// No session: these must answer even when Redis is down.
+	mux.Handle("GET /static/", http.StripPrefix("/static/", static.Handler()))
+	mux.HandleFunc("GET /healthz", app.handleHealthz)
+	mux.HandleFunc("GET /readyz", app.handleReadyz)
+
+	// Pages: the session is loaded from the store and saved after.
+	pages := http.NewServeMux()
+	pages.Handle("GET /{$}", app.handle(app.handleHome))
+	pages.Handle("GET /login", app.handle(app.handleLogin))
+	pages.Handle("GET /connect/oauth2callback", app.handle(app.handleCallback))
+	pages.Handle("GET /protected", app.requireLogin(app.handle(app.handleProtected)))
+	pages.Handle("/", app.handle(app.handleNotFound))
+	mux.Handle("/", app.sessions.Manager.LoadAndSave(markSessionLoaded(noStore(pages))))
+
+	return app.recoverPanic(app.logRequests(securityHeaders(app.formTargets, app.crossOriginProtection(mux))))
+}

@@ -1,0 +1,40 @@
+package localconnect
+
+import "maps"
+
+// Faults make the stand-in misbehave as a real provider might, so a client's
+// error handling can be tested. The zero value means: behave.
+type Faults struct {
+	// UserinfoStatus answers userinfo with this status code (e.g. 503).
+	UserinfoStatus int
+	// UserinfoSubject reports this sub from userinfo instead of the user's,
+	// which a client must notice (OIDC Core 5.3.2).
+	UserinfoSubject string
+	// TokenStatus answers the token endpoint with this status and a JSON
+	// error body (503 gives temporarily_unavailable).
+	TokenStatus int
+	// IDTokenClaims sets or overrides these claims in every ID token issued,
+	// e.g. "acr": "1" or "sub": "x". A nil value removes the claim.
+	IDTokenClaims map[string]any
+}
+
+// SetFaults replaces the faults in force; SetFaults(Faults{}) clears them.
+func (s *Server) SetFaults(f Faults) {
+	f.IDTokenClaims = maps.Clone(f.IDTokenClaims)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+func (s *Server) currentFaults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// ExpireAccessTokens makes every access token issued so far answer 401 at
+// userinfo from now on, to test a client's refresh on 401. Refresh tokens
+// keep working.
+func (s *Server) ExpireAccessTokens() {
+	s.store.expireAccessTokens()
+}

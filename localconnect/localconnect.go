@@ -1,0 +1,243 @@
+// Package localconnect is a development stand-in for Telenor CONNECT ID: a small
+// OAuth 2.0 / OpenID Connect authorization server that speaks CONNECT's paths and
+// claims (acr, amr, auth_time, td_sls, td_au, sid), so the sample app can be run
+// and tested before a partner has credentials, and without a network.
+//
+// It keeps everything in memory, makes a new signing key at every start, lists
+// test users with their passwords on its login page and says so on every page.
+// It is not, and must never be used as, a production authorization server.
+//
+// One file per endpoint: discovery.go, keys.go (JWK set), authorize.go and
+// loginpage.go, token.go, userinfo.go, revoke.go, logout.go, backchannel.go and
+// sessionspage.go. store.go holds codes, tokens and SSO sessions.
+package localconnect
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Client is a client registration at the stand-in.
+type Client struct {
+	ID string
+	// Secret is empty for a public client: it sends client_id in the form body,
+	// must use PKCE and must not use HTTP Basic authentication.
+	Secret                 string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	// BackchannelLogoutURI receives logout tokens when a CONNECT session in
+	// which this client got tokens ends. Empty: no back-channel logout.
+	BackchannelLogoutURI string
+}
+
+// User is a test user.
+type User struct {
+	Sub, Name, Locale, Email, PhoneNumber, Password string
+	EmailVerified, PhoneNumberVerified              bool
+}
+
+// Options configure a Server. Only Issuer and Clients are required.
+type Options struct {
+	// Issuer is the full issuer URL, e.g. "http://localhost:8082/oauth".
+	// Every endpoint lives under its path, as CONNECT's do under /oauth.
+	Issuer          string
+	Clients         []Client
+	Users           []User        // nil: DefaultUsers()
+	AccessTokenTTL  time.Duration // 0: 2 minutes, short so refresh shows in a demo
+	RefreshTokenTTL time.Duration // 0: 24 hours
+	IDTokenTTL      time.Duration // 0: 1 hour
+	Now             func() time.Time
+	// HTTPClient sends back-channel logout POSTs. nil: a client with a 5s timeout.
+	HTTPClient *http.Client
+	Logger     *slog.Logger // nil: discard
+}
+
+// Server is the stand-in authorization server. It is an http.Handler serving
+// every endpoint under the issuer's path, and is safe for concurrent use.
+type Server struct {
+	issuer   string
+	basePath string // the issuer's path, e.g. "/oauth"
+	secure   bool   // issuer is https: cookies get Secure
+	clients  map[string]Client
+	users    []User
+
+	accessTokenTTL time.Duration
+	idTokenTTL     time.Duration
+	now            func() time.Time
+	httpClient     *http.Client
+	log            *slog.Logger
+
+	key     *signingKey
+	pages   *pages
+	store   *store
+	handler http.Handler
+
+	mu         sync.Mutex // guards the fields below
+	faults     Faults
+	requests   map[string][]Request
+	counts     map[string]int
+	deliveries []delivery
+}
+
+// DefaultUsers returns the test users the stand-in offers when Options.Users is
+// nil. Their passwords are shown on the login page: they protect nothing.
+func DefaultUsers() []User {
+	return []User{
+		{Sub: "100000000001", Name: "Kari Nordmann", Locale: "nb", Email: "kari.nordmann@example.no",
+			PhoneNumber: "+4791234567", Password: "kari1234", EmailVerified: true, PhoneNumberVerified: true},
+		{Sub: "100000000002", Name: "Ola Nordmann", Locale: "nb", Email: "ola.nordmann@example.no",
+			PhoneNumber: "+4798765432", Password: "ola1234", EmailVerified: true, PhoneNumberVerified: true},
+		// Ingrid's e-mail is unverified and Lars's phone number is, so a client
+		// can see how it handles the *_verified claims being false.
+		{Sub: "100000000003", Name: "Ingrid Hansen", Locale: "en", Email: "ingrid.hansen@example.no",
+			PhoneNumber: "+4741234567", Password: "ingrid1234", EmailVerified: false, PhoneNumberVerified: true},
+		{Sub: "100000000004", Name: "Lars Johansen", Locale: "nb", Email: "lars.johansen@example.no",
+			PhoneNumber: "+4747654321", Password: "lars1234", EmailVerified: true, PhoneNumberVerified: false},
+	}
+}
+
+// New checks opts, generates an RSA-2048 signing key and returns a ready Server.
+func New(opts Options) (*Server, error) {
+	issuer, err := url.Parse(opts.Issuer)
+	if err != nil || (issuer.Scheme != "http" && issuer.Scheme != "https") || issuer.Host == "" ||
+		issuer.RawQuery != "" || issuer.Fragment != "" {
+		return nil, fmt.Errorf("localconnect: issuer %q must be an absolute http(s) URL without query or fragment", opts.Issuer)
+	}
+	s := &Server{
+		issuer:         strings.TrimSuffix(opts.Issuer, "/"),
+		basePath:       strings.TrimSuffix(issuer.Path, "/"),
+		secure:         issuer.Scheme == "https",
+		clients:        make(map[string]Client),
+		users:          opts.Users,
+		accessTokenTTL: or(opts.AccessTokenTTL, 2*time.Minute),
+		idTokenTTL:     or(opts.IDTokenTTL, time.Hour),
+		now:            opts.Now,
+		httpClient:     opts.HTTPClient,
+		log:            opts.Logger,
+		requests:       make(map[string][]Request),
+		counts:         make(map[string]int),
+	}
+	if s.users == nil {
+		s.users = DefaultUsers()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.httpClient == nil {
+		s.httpClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if err := s.addClients(opts.Clients); err != nil {
+		return nil, err
+	}
+	if err := checkUsers(s.users); err != nil {
+		return nil, err
+	}
+	if s.key, err = newSigningKey(); err != nil {
+		return nil, fmt.Errorf("localconnect: %w", err)
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return nil, fmt.Errorf("localconnect: %w", err)
+	}
+	s.store = newStore(s.now, s.accessTokenTTL, or(opts.RefreshTokenTTL, 24*time.Hour))
+	s.handler = s.routes()
+	return s, nil
+}
+
+func or(d, fallback time.Duration) time.Duration {
+	if d <= 0 {
+		return fallback
+	}
+	return d
+}
+
+func (s *Server) addClients(clients []Client) error {
+	for _, c := range clients {
+		if c.ID == "" {
+			return errors.New("localconnect: a client has an empty ID")
+		}
+		if _, dup := s.clients[c.ID]; dup {
+			return fmt.Errorf("localconnect: client %q is registered twice", c.ID)
+		}
+		if len(c.RedirectURIs) == 0 {
+			return fmt.Errorf("localconnect: client %q has no redirect URI", c.ID)
+		}
+		for _, uri := range append(append([]string{c.BackchannelLogoutURI}, c.RedirectURIs...), c.PostLogoutRedirectURIs...) {
+			if u, err := url.Parse(uri); uri != "" && (err != nil || !u.IsAbs()) {
+				return fmt.Errorf("localconnect: client %q: %q is not an absolute URL", c.ID, uri)
+			}
+		}
+		s.clients[c.ID] = c
+	}
+	return nil
+}
+
+func checkUsers(users []User) error {
+	if len(users) == 0 {
+		return errors.New("localconnect: no test users")
+	}
+	seen := make(map[string]bool)
+	for _, u := range users {
+		if u.Sub == "" || seen[u.Sub] {
+			return fmt.Errorf("localconnect: user %q needs a unique, non-empty Sub", u.Name)
+		}
+		seen[u.Sub] = true
+	}
+	return nil
+}
+
+// routes is the map of the stand-in: every endpoint, under the issuer's path.
+// The endpoint names given to recorded are those Requests and Count take.
+func (s *Server) routes() http.Handler {
+	p := s.basePath
+	mux := http.NewServeMux()
+	// Only the login form and the sessions page take POSTs from a browser; the
+	// token, revocation and userinfo endpoints are called by servers.
+	csrf := http.NewCrossOriginProtection()
+
+	mux.Handle("GET "+p+"/.well-known/openid-configuration", s.recorded("discovery", s.handleDiscovery))
+	mux.Handle("GET "+p+"/public_keys.jwks", s.recorded("jwks", s.handleJWKS))
+	mux.Handle("GET "+p+"/authorize", s.recorded("authorize", s.handleAuthorize))
+	mux.Handle("POST "+p+"/authorize", s.recorded("authorize", csrf.Handler(http.HandlerFunc(s.handleLoginForm)).ServeHTTP))
+	mux.Handle("POST "+p+"/token", s.recorded("token", s.handleToken))
+	mux.Handle("GET "+p+"/userinfo", s.recorded("userinfo", s.handleUserinfo))
+	mux.Handle("POST "+p+"/userinfo", s.recorded("userinfo", s.handleUserinfo))
+	mux.Handle("POST "+p+"/revoke", s.recorded("revoke", s.handleRevoke))
+	mux.Handle("GET "+p+"/logout", s.recorded("logout", s.handleLogout))
+	mux.HandleFunc("GET "+p+"/sessions", s.handleSessionsPage)
+	mux.Handle("POST "+p+"/sessions/end", csrf.Handler(http.HandlerFunc(s.handleEndSession)))
+	mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static/", http.FileServerFS(staticFiles())))
+	mux.HandleFunc("/", s.handleNotFound)
+	return mux
+}
+
+// ServeHTTP serves the stand-in's endpoints.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Issuer returns the issuer URL, as it appears in discovery and in tokens.
+func (s *Server) Issuer() string {
+	return s.issuer
+}
+
+func (s *Server) endpoint(name string) string {
+	return s.issuer + "/" + name
+}
+
+func (s *Server) user(sub string) (User, bool) {
+	for _, u := range s.users {
+		if u.Sub == sub {
+			return u, true
+		}
+	}
+	return User{}, false
+}

@@ -1,0 +1,231 @@
+// Command connect-sample is the reference web client for Telenor CONNECT ID.
+//
+// main only wires the parts together: configuration, Redis, sessions, the
+// CONNECT client, the handlers and the HTTP server, plus the local CONNECT
+// stand-in when no issuer is configured. Each step of the integration lives
+// in its own package; see README.md for the map.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/config"
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/handlers"
+	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its environment passed in so that it can
+// be run from a test. It returns when ctx is cancelled (SIGINT, SIGTERM) and
+// the servers have shut down.
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	cfg, err := config.Load(lookupEnv, ".env")
+	if err != nil {
+		return err
+	}
+	if len(args) > 1 && args[1] == "healthcheck" {
+		return healthcheck(ctx, cfg, stdout)
+	}
+	logger := newLogger(cfg, stderr)
+	for _, warning := range cfg.Warnings() {
+		logger.Warn(warning)
+	}
+
+	// One client for every call to CONNECT: the timeout keeps a slow
+	// provider from holding requests (and goroutines) forever.
+	backEnd := &http.Client{Timeout: 10 * time.Second}
+
+	var servers []*http.Server
+	if cfg.UsesStandIn() {
+		standIn, err := startStandIn(cfg, backEnd, logger)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, standIn)
+	}
+
+	keys, err := store.DeriveKeys(cfg.SessionSecret)
+	if err != nil {
+		return err
+	}
+	sessionOpts := store.SessionOptions{
+		AtRestKey:   keys.AtRest,
+		IdleTimeout: cfg.SessionIdleTimeout,
+		Lifetime:    cfg.SessionLifetime,
+		Secure:      cfg.SecureCookies(),
+	}
+	var ping func(context.Context) error
+	if cfg.RedisURL != "" {
+		rdb, err := store.OpenRedis(cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		if err := store.Ping(ctx, rdb); err != nil {
+			logger.Warn("Redis is not answering yet; pages that need a session answer 503 until it does", "error", err)
+		}
+		sessionOpts.Redis = rdb
+		ping = func(ctx context.Context) error { return store.Ping(ctx, rdb) }
+	}
+	sessions, err := store.NewSessions(sessionOpts)
+	if err != nil {
+		return err
+	}
+
+	client, err := connect.New(connect.Config{
+		Issuer:       cfg.IssuerURL(),
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		RedirectURL:  cfg.RedirectURL(),
+		Scopes:       cfg.Scopes,
+		HTTPClient:   backEnd,
+	})
+	if err != nil {
+		return err
+	}
+	standInURL := ""
+	if cfg.UsesStandIn() {
+		standInURL = cfg.LocalConnectURL.String()
+	}
+	app, err := handlers.New(handlers.Options{
+		Connect:    client,
+		Sessions:   sessions,
+		Logins:     store.NewLoginTransactions(keys, cfg.SecureCookies(), nil),
+		Ping:       ping,
+		Logger:     logger,
+		Issuer:     cfg.IssuerURL(),
+		StandInURL: standInURL,
+		SSO:        cfg.SSO,
+		ACRValues:  cfg.ACRValues,
+		UILocales:  cfg.UILocales,
+	})
+	if err != nil {
+		return err
+	}
+
+	site, err := listen(cfg.Listen, app.Routes(), logger)
+	if err != nil {
+		return err
+	}
+	servers = append(servers, site)
+	logger.Info("CONNECT sample is running", "url", cfg.BaseURL.String(), "issuer", cfg.IssuerURL(), "client_id", cfg.ClientID)
+
+	// Load discovery now rather than on the first visitor's click. A
+	// failure is not fatal: the client retries on the next request.
+	go func() {
+		if err := client.Discover(ctx); err != nil {
+			logger.Warn("CONNECT discovery failed; will retry on demand", "error", err)
+		}
+	}()
+
+	<-ctx.Done()
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range servers {
+		errs = append(errs, srv.Shutdown(shutdownCtx))
+	}
+	return errors.Join(errs...)
+}
+
+// listen binds addr before returning, so a port already in use stops
+// start-up with a clear error, and then serves h in the background.
+func listen(addr string, h http.Handler, logger *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("server stopped", "addr", addr, "error", err)
+		}
+	}()
+	return srv, nil
+}
+
+// startStandIn runs the local CONNECT stand-in with this app's client
+// registered, for demos and development before Telenor has issued
+// credentials. It listens on every interface at LOCAL_CONNECT_URL's port,
+// so the browser reaches it through Docker's port mapping too.
+func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger) (*http.Server, error) {
+	standIn, err := localconnect.New(localconnect.Options{
+		Issuer: cfg.IssuerURL(),
+		Clients: []localconnect.Client{{
+			ID:                     cfg.ClientID,
+			Secret:                 cfg.ClientSecret,
+			RedirectURIs:           []string{cfg.RedirectURL()},
+			PostLogoutRedirectURIs: []string{cfg.PostLogoutRedirectURL()},
+			BackchannelLogoutURI:   cfg.BackchannelLogoutURL(),
+		}},
+		AccessTokenTTL: cfg.LocalConnectAccessTokenTTL,
+		HTTPClient:     backEnd,
+		Logger:         logger.With("component", "localconnect"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
+	}
+	return listen(":"+cfg.LocalConnectURL.Port(), standIn, logger)
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// healthcheck is the `connect-sample healthcheck` subcommand, the container
+// health check: the final image has no shell or curl, so the binary asks
+// its own /healthz.
+func healthcheck(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	_, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("healthcheck: APP_LISTEN: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	fmt.Fprintln(stdout, "healthy")
+	return nil
+}

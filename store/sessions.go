@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/goredisstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+)
+
+// ErrUnavailable means the session store (Redis) could not be reached.
+// Callers answer 503; the next request tries again.
+var ErrUnavailable = errors.New("store: session store is unavailable")
+
+// SessionOptions configure the user sessions.
+type SessionOptions struct {
+	// Redis is the session store; nil keeps sessions in this process's
+	// memory (fine for `go run .`, lost on restart, not shared).
+	Redis *redis.Client
+	// AtRestKey encrypts every session before it is stored.
+	AtRestKey []byte
+	// IdleTimeout ends a session that has not been used for this long;
+	// Lifetime ends it this long after login, used or not.
+	IdleTimeout time.Duration
+	Lifetime    time.Duration
+	// Secure marks the cookie Secure and gives it the __Host- prefix, which
+	// browsers accept only on https, with Path=/ and no Domain: no other
+	// host and no plain-http page can set or read it.
+	Secure bool
+}
+
+// Sessions are the server-side sessions of logged-in users. The browser's
+// cookie holds only scs's random session token; tokens and claims stay here.
+type Sessions struct {
+	// Manager is the scs session manager; its LoadAndSave middleware wraps
+	// every page.
+	Manager *scs.SessionManager
+}
+
+// Redis key layout: sessions live under this prefix, followed by scs's
+// session token. The README documents every key the app writes.
+const sessionKeyPrefix = "connect-sample:session:"
+
+// NewSessions builds the session manager over Redis, or memory.
+func NewSessions(o SessionOptions) (*Sessions, error) {
+	var inner scs.CtxStore = ctxStore{memstore.New()}
+	if o.Redis != nil {
+		inner = goredisstore.NewWithPrefix(o.Redis, sessionKeyPrefix)
+	}
+	sealed, err := newEncryptedStore(inner, o.AtRestKey)
+	if err != nil {
+		return nil, err
+	}
+	m := scs.New()
+	m.Store = sealed
+	m.IdleTimeout = o.IdleTimeout
+	m.Lifetime = o.Lifetime
+	m.Cookie.Name = "session"
+	if o.Secure {
+		m.Cookie.Name = "__Host-session"
+	}
+	m.Cookie.Path = "/"
+	m.Cookie.HttpOnly = true
+	m.Cookie.SameSite = http.SameSiteLaxMode
+	m.Cookie.Secure = o.Secure
+	// Persistence is decided per session at login, from td_sls.
+	m.Cookie.Persist = false
+	return &Sessions{Manager: m}, nil
+}
+
+// User is what the app keeps about a logged-in user.
+type User struct {
+	Tokens     connect.TokenSet `json:"tokens"`
+	Claims     connect.Claims   `json:"claims"`
+	LoggedInAt time.Time        `json:"logged_in_at"`
+	// RefreshedAt and Refreshes tell how the tokens have been kept alive.
+	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
+	Refreshes   int       `json:"refreshes,omitempty"`
+}
+
+// PersistentCookie reports whether the session cookie outlives the browser:
+// only when the user ticked "stay signed in" at CONNECT (td_sls false).
+func (u *User) PersistentCookie() bool { return !u.Claims.ShortLivedSession }
+
+const (
+	userKey  = "user"
+	flashKey = "flash"
+)
+
+// LogIn starts the session of a user who has just logged in. The session
+// token is renewed first, so a token planted in the browser before login
+// (session fixation) never becomes a logged-in session.
+func (s *Sessions) LogIn(ctx context.Context, u User) error {
+	if err := s.Manager.RenewToken(ctx); err != nil {
+		return fmt.Errorf("%w: renew session token: %v", ErrUnavailable, err)
+	}
+	b, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	s.Manager.Put(ctx, userKey, b)
+	// td_sls=true: the user did not ask to stay signed in, so the cookie
+	// must end with the browser session (CONNECT's rule for clients).
+	s.Manager.RememberMe(ctx, u.PersistentCookie())
+	return nil
+}
+
+// CurrentUser returns the logged-in user of this request, or false.
+func (s *Sessions) CurrentUser(ctx context.Context) (*User, bool) {
+	b := s.Manager.GetBytes(ctx, userKey)
+	if b == nil {
+		return nil, false
+	}
+	var u User
+	if err := json.Unmarshal(b, &u); err != nil {
+		return nil, false
+	}
+	return &u, true
+}
+
+// LogOut ends the session: it is deleted from the store and the cookie is
+// cleared.
+func (s *Sessions) LogOut(ctx context.Context) error {
+	if err := s.Manager.Destroy(ctx); err != nil {
+		return fmt.Errorf("%w: delete session: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// SetFlash keeps a one-line message for the next page this browser sees.
+func (s *Sessions) SetFlash(ctx context.Context, msg string) { s.Manager.Put(ctx, flashKey, msg) }
+
+// PopFlash returns and forgets the pending message, if any.
+func (s *Sessions) PopFlash(ctx context.Context) string { return s.Manager.PopString(ctx, flashKey) }
+
+// ctxStore lets scs's memstore, which has no context methods, stand where a
+// CtxStore is expected.
+type ctxStore struct{ scs.Store }
+
+func (s ctxStore) FindCtx(_ context.Context, token string) ([]byte, bool, error) {
+	return s.Find(token)
+}
+
+func (s ctxStore) CommitCtx(_ context.Context, token string, b []byte, expiry time.Time) error {
+	return s.Commit(token, b, expiry)
+}
+
+func (s ctxStore) DeleteCtx(_ context.Context, token string) error { return s.Delete(token) }
