@@ -27,6 +27,11 @@ func safeReturnPath(raw string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
+	// Decoded, "/%5Cevil.example" is "/\evil.example". Browsers keep the
+	// escape, but a proxy or framework in front of a partner's app might not.
+	if strings.HasPrefix(u.Path, "//") || strings.HasPrefix(u.Path, "/\\") {
+		return "/"
+	}
 	// Returning to the login machinery itself would start another login.
 	if u.Path == "/login" || strings.HasPrefix(u.Path, "/connect/") {
 		return "/"

@@ -129,9 +129,11 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PostFormValue("action") {
 	case "cancel":
-		if s.store.takePending(id) {
-			s.redirectError(w, r, req.redirectURI, req.state, &oauthError{Code: "access_denied", Description: "the user cancelled the login"})
+		if !s.store.takePending(id) {
+			s.renderMessage(w, http.StatusBadRequest, "Login request expired", "This login page was already answered.", "")
+			return
 		}
+		s.redirectError(w, r, req.redirectURI, req.state, &oauthError{Code: "access_denied", Description: "the user cancelled the login"})
 		return
 	case "login":
 	default:

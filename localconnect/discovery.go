@@ -5,30 +5,30 @@ import "net/http"
 // discoveryDocument is the OpenID Provider metadata (OpenID Connect
 // Discovery 1.0, section 3), with the fields CONNECT publishes.
 type discoveryDocument struct {
-	Issuer                             string   `json:"issuer"`
-	AuthorizationEndpoint              string   `json:"authorization_endpoint"`
-	TokenEndpoint                      string   `json:"token_endpoint"`
-	UserinfoEndpoint                   string   `json:"userinfo_endpoint"`
-	JWKSURI                            string   `json:"jwks_uri"`
-	RevocationEndpoint                 string   `json:"revocation_endpoint"`
-	EndSessionEndpoint                 string   `json:"end_session_endpoint"`
-	ScopesSupported                    []string `json:"scopes_supported"`
-	ResponseTypesSupported             []string `json:"response_types_supported"`
-	ResponseModesSupported             []string `json:"response_modes_supported"`
-	GrantTypesSupported                []string `json:"grant_types_supported"`
-	SubjectTypesSupported              []string `json:"subject_types_supported"`
-	IDTokenSigningAlgValuesSupported   []string `json:"id_token_signing_alg_values_supported"`
-	CodeChallengeMethodsSupported      []string `json:"code_challenge_methods_supported"`
-	TokenEndpointAuthMethodsSupported  []string `json:"token_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethods      []string `json:"revocation_endpoint_auth_methods_supported"`
-	ClaimsSupported                    []string `json:"claims_supported"`
-	ACRValuesSupported                 []string `json:"acr_values_supported"`
-	PromptValuesSupported              []string `json:"prompt_values_supported"`
-	UILocalesSupported                 []string `json:"ui_locales_supported"`
-	BackchannelLogoutSupported         bool     `json:"backchannel_logout_supported"`
-	BackchannelLogoutSessionSupported  bool     `json:"backchannel_logout_session_supported"`
-	ClaimsParameterSupported           bool     `json:"claims_parameter_supported"`
-	RequestParameterSupported          bool     `json:"request_parameter_supported"`
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethods     []string `json:"revocation_endpoint_auth_methods_supported"`
+	ClaimsSupported                   []string `json:"claims_supported"`
+	ACRValuesSupported                []string `json:"acr_values_supported"`
+	PromptValuesSupported             []string `json:"prompt_values_supported"`
+	UILocalesSupported                []string `json:"ui_locales_supported"`
+	BackchannelLogoutSupported        bool     `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported bool     `json:"backchannel_logout_session_supported"`
+	ClaimsParameterSupported          bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported         bool     `json:"request_parameter_supported"`
 	// request_uri_parameter_supported defaults to true, so say it is not.
 	RequestURIParameterSupported bool `json:"request_uri_parameter_supported"`
 }

@@ -100,16 +100,16 @@ type tokenSet struct {
 
 // store keeps everything the stand-in issues, in memory.
 type store struct {
-	now                        func() time.Time
-	accessTTL, refreshTTL      time.Duration
-	mu                         sync.Mutex // guards the fields below
-	pending                    map[string]pendingAuthorization
-	codes                      map[string]*authCode
-	accessTokens               map[string]*accessToken
-	refreshTokens              map[string]*refreshToken
-	sessions                   map[string]*ssoSession // by sid
-	sidByCookie                map[string]string
-	lastSweep                  time.Time
+	now                   func() time.Time
+	accessTTL, refreshTTL time.Duration
+	mu                    sync.Mutex // guards the fields below
+	pending               map[string]pendingAuthorization
+	codes                 map[string]*authCode
+	accessTokens          map[string]*accessToken
+	refreshTokens         map[string]*refreshToken
+	sessions              map[string]*ssoSession // by sid
+	sidByCookie           map[string]string
+	lastSweep             time.Time
 }
 
 func newStore(now func() time.Time, accessTTL, refreshTTL time.Duration) *store {

@@ -31,7 +31,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		tokens tokenSet
+		tokens  tokenSet
 		refused *oauthError
 	)
 	switch grantType := r.PostFormValue("grant_type"); grantType {

@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/store/storetest"
+)
+
+func TestRedisOutageGivesA503AndTheAppRecovers(t *testing.T) {
+	rdb, outage := storetest.RedisWithOutage(t)
+	site := newTestSite(t, siteOptions{redis: rdb})
+	b := newBrowser(t)
+	wantStatus(t, "login", b.logIn(site, "/protected", true), http.StatusOK)
+
+	outage.Cut()
+	r := b.get(site.app.URL + "/protected")
+	wantStatus(t, "GET /protected while Redis is down", r, http.StatusServiceUnavailable)
+	if !strings.Contains(r.body, "Sessions are unavailable") {
+		t.Errorf("503 page does not explain the outage:\n%s", r.body)
+	}
+	wantStatus(t, "GET /readyz while Redis is down", b.get(site.app.URL+"/readyz"), http.StatusServiceUnavailable)
+	wantStatus(t, "GET /healthz while Redis is down", b.get(site.app.URL+"/healthz"), http.StatusOK)
+	// An anonymous visitor has no session to load: Redis is not needed.
+	wantStatus(t, "GET / for a new visitor while Redis is down", newBrowser(t).get(site.app.URL+"/"), http.StatusOK)
+
+	outage.Restore()
+	r = b.get(site.app.URL + "/protected")
+	wantStatus(t, "GET /protected after Redis is back", r, http.StatusOK)
+	if !strings.Contains(r.body, testUser().Name) {
+		t.Error("the session did not survive the outage")
+	}
+	wantStatus(t, "GET /readyz after Redis is back", b.get(site.app.URL+"/readyz"), http.StatusOK)
+}
+
+func TestConnectOutageGivesA503AndTheAppRecovers(t *testing.T) {
+	var offset atomic.Int64 // lets the test move the app's clock past the discovery retry interval
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	site := newTestSite(t, siteOptions{now: now})
+	down := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+	})
+	site.issuer.Config.Handler = down
+	b := newBrowser(t)
+
+	r := b.get(site.app.URL + "/login")
+	wantStatus(t, "GET /login while CONNECT is down", r, http.StatusServiceUnavailable)
+	if !strings.Contains(r.body, "CONNECT is not answering") {
+		t.Errorf("503 page does not explain the outage:\n%s", r.body)
+	}
+	wantStatus(t, "GET /readyz while CONNECT is down", b.get(site.app.URL+"/readyz"), http.StatusServiceUnavailable)
+
+	site.issuer.Config.Handler = site.provider
+	offset.Store(int64(10 * time.Second))
+	wantStatus(t, "login after CONNECT is back", b.logIn(site, "/protected", true), http.StatusOK)
+
+	t.Run("a token endpoint outage during the callback gives a 503 and no session", func(t *testing.T) {
+		b := newBrowser(t)
+		callback := b.loginAt(b.startLogin(site, ""), testUser().Sub, true, "login").location
+		site.provider.SetFaults(localconnect.Faults{TokenStatus: http.StatusServiceUnavailable})
+		defer site.provider.SetFaults(localconnect.Faults{})
+		wantStatus(t, "callback while the token endpoint is down", b.get(callback), http.StatusServiceUnavailable)
+		wantLoggedOut(t, site, b)
+	})
+}

@@ -1,0 +1,243 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/store"
+	"github.com/telenordigital/connect-web-sample/store/storetest"
+)
+
+// testSite is the app and the CONNECT stand-in, each behind a real HTTP
+// server, wired as main wires them, with sessions in the tests' Redis.
+type testSite struct {
+	app      *httptest.Server
+	provider *localconnect.Server
+	issuer   *httptest.Server
+	sessions *store.Sessions
+	logs     *syncBuffer
+}
+
+type siteOptions struct {
+	clientSecret string        // empty: public client
+	redis        *redis.Client // nil: the tests' Redis
+	now          func() time.Time
+}
+
+const testClientID = "sample-web"
+
+func newTestSite(t *testing.T, opts siteOptions) *testSite {
+	t.Helper()
+	// Both servers listen first, so each knows the other's URL.
+	appServer := httptest.NewServer(nil)
+	issuerServer := httptest.NewServer(nil)
+	t.Cleanup(appServer.Close)
+	t.Cleanup(issuerServer.Close)
+
+	provider, err := localconnect.New(localconnect.Options{
+		Issuer: issuerServer.URL + "/oauth",
+		Clients: []localconnect.Client{{
+			ID:                     testClientID,
+			Secret:                 opts.clientSecret,
+			RedirectURIs:           []string{appServer.URL + "/connect/oauth2callback"},
+			PostLogoutRedirectURIs: []string{appServer.URL + "/connect/logoutcallback"},
+			BackchannelLogoutURI:   appServer.URL + "/connect/backchannellogout",
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuerServer.Config.Handler = provider
+
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	client, err := connect.New(connect.Config{
+		Issuer:       provider.Issuer(),
+		ClientID:     testClientID,
+		ClientSecret: opts.clientSecret,
+		RedirectURL:  appServer.URL + "/connect/oauth2callback",
+		Scopes:       []string{"openid", "profile", "email", "phone"},
+		Now:          opts.now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := store.DeriveKeys([]byte("a test secret of at least 32 bytes long"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := opts.redis
+	if rdb == nil {
+		rdb = storetest.Redis(t)
+	}
+	sessions, err := store.NewSessions(store.SessionOptions{Redis: rdb, AtRestKey: keys.AtRest, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(Options{
+		Connect:    client,
+		Sessions:   sessions,
+		Logins:     store.NewLoginTransactions(keys, false, nil),
+		Ping:       func(ctx context.Context) error { return store.Ping(ctx, rdb) },
+		Logger:     logger,
+		Issuer:     provider.Issuer(),
+		StandInURL: issuerServer.URL,
+		SSO:        true,
+		Now:        opts.now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appServer.Config.Handler = app.Routes()
+	return &testSite{app: appServer, provider: provider, issuer: issuerServer, sessions: sessions, logs: logs}
+}
+
+// browser is a visitor: a cookie jar, and redirects followed one at a time
+// by the test so every hop can be checked.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, client: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// response is what the browser got: status, Location, cookies set, body.
+type response struct {
+	status   int
+	location string
+	cookies  []*http.Cookie
+	body     string
+}
+
+func (b *browser) do(req *http.Request) response {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	loc := resp.Header.Get("Location")
+	if loc != "" {
+		if u, err := req.URL.Parse(loc); err == nil {
+			loc = u.String()
+		}
+	}
+	return response{status: resp.StatusCode, location: loc, cookies: resp.Cookies(), body: string(body)}
+}
+
+func (b *browser) get(rawURL string) response {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+func (b *browser) post(rawURL string, form url.Values) response {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, rawURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) cookie(site *testSite, name string) *http.Cookie {
+	u, _ := url.Parse(site.app.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+var requestIDField = regexp.MustCompile(`name="request_id"[^>]*value="([^"]+)"`)
+
+// loginAt plays the user at the stand-in's login page: pick a user, tick
+// or untick "Stay signed in", press the button. It returns the stand-in's
+// answer, a redirect to the app's callback.
+func (b *browser) loginAt(authorizeURL string, user string, staySignedIn bool, action string) response {
+	b.t.Helper()
+	page := b.get(authorizeURL)
+	if page.status != http.StatusOK {
+		b.t.Fatalf("GET stand-in login page = %d, want 200; body: %s", page.status, page.body)
+	}
+	m := requestIDField.FindStringSubmatch(page.body)
+	if m == nil {
+		b.t.Fatalf("stand-in login page has no request_id field:\n%s", page.body)
+	}
+	form := url.Values{"request_id": {m[1]}, "user": {user}, "action": {action}}
+	if staySignedIn {
+		form.Set("stay_signed_in", "on")
+	}
+	u, _ := url.Parse(authorizeURL)
+	u.RawQuery = ""
+	return b.post(u.String(), form)
+}
+
+// logIn walks the whole login from a protected page and returns the last
+// response, the protected page itself.
+func (b *browser) logIn(site *testSite, path string, staySignedIn bool) response {
+	b.t.Helper()
+	r := b.get(site.app.URL + path)
+	wantStatus(b.t, "GET "+path, r, http.StatusFound)
+	r = b.get(r.location) // /login
+	wantStatus(b.t, "GET /login", r, http.StatusFound)
+	r = b.loginAt(r.location, testUser().Sub, staySignedIn, "login")
+	wantStatus(b.t, "POST stand-in login", r, http.StatusFound)
+	r = b.get(r.location) // the callback
+	wantStatus(b.t, "GET callback", r, http.StatusSeeOther)
+	return b.get(r.location)
+}
+
+func testUser() localconnect.User { return localconnect.DefaultUsers()[0] }
+
+func wantStatus(t *testing.T, what string, r response, want int) {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("%s = %d, want %d\nLocation: %s\n%s", what, r.status, want, r.location, r.body)
+	}
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}

@@ -1,0 +1,76 @@
+package localconnect
+
+import (
+	"net/http"
+	"strings"
+)
+
+// loginForm is what the user has entered so far, kept when the page is shown
+// again with a problem (wrong password, no user chosen).
+type loginForm struct {
+	user         string // Sub of the chosen user
+	staySignedIn bool
+	problem      string
+}
+
+// loginPage is the data of templates/login.html.
+type loginPage struct {
+	page
+	T            loginTexts
+	Action       string
+	RequestID    string
+	ClientID     string
+	Scopes       []scopeChoice
+	Level        string
+	AskPassword  bool
+	Users        []userChoice
+	StaySignedIn bool
+	Problem      string
+}
+
+type scopeChoice struct{ Name, Description string }
+
+type userChoice struct {
+	Sub, Name, Phone, Email, Password string
+	Checked                           bool
+}
+
+// renderLogin shows the login page for the pending authorization id. The
+// form posts back to the authorization endpoint.
+func (s *Server) renderLogin(w http.ResponseWriter, status int, id string, req pendingAuthorization, form loginForm) {
+	t := texts(req.lang)
+	data := loginPage{
+		page:         s.newPage(req.lang, t.Title),
+		T:            t,
+		Action:       s.basePath + "/authorize",
+		RequestID:    id,
+		ClientID:     req.clientID,
+		Level:        t.Level1,
+		AskPassword:  req.acr == "2",
+		StaySignedIn: form.staySignedIn,
+		Problem:      form.problem,
+	}
+	if data.AskPassword {
+		data.Level = t.Level2
+	}
+	for _, sc := range req.scope {
+		data.Scopes = append(data.Scopes, scopeChoice{Name: sc, Description: t.Scopes[sc]})
+	}
+	for i, u := range s.users {
+		// The first user is preselected, so a demo is one click.
+		checked := u.Sub == form.user || form.user == "" && i == 0
+		data.Users = append(data.Users, userChoice{Sub: u.Sub, Name: u.Name, Phone: formatPhone(u.PhoneNumber),
+			Email: u.Email, Password: u.Password, Checked: checked})
+	}
+	s.render(w, status, s.pages.login, data)
+}
+
+// formatPhone writes a Norwegian mobile number as people read it:
+// "+4791234567" becomes "+47 912 34 567".
+func formatPhone(p string) string {
+	digits, ok := strings.CutPrefix(p, "+47")
+	if !ok || len(digits) != 8 {
+		return p
+	}
+	return "+47 " + digits[:3] + " " + digits[3:5] + " " + digits[5:]
+}

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store/storetest"
+)
+
+func testKey(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
+
+func testUser() User {
+	return User{
+		Tokens: connect.TokenSet{AccessToken: "access-token-secret-value", RefreshToken: "refresh-token-secret-value", IDToken: "id.token.value"},
+		Claims: connect.Claims{Subject: "310000000001", Name: "Kari Nordmann", ACR: "1", ShortLivedSession: true},
+	}
+}
+
+// logIn runs LogIn the way a request would, and returns the new token.
+func logIn(t *testing.T, s *Sessions, u User) string {
+	t.Helper()
+	ctx, err := s.Manager.Load(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LogIn(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := s.Manager.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+func load(t *testing.T, s *Sessions, token string) context.Context {
+	t.Helper()
+	ctx, err := s.Manager.Load(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// Every backend must behave the same; the Redis one is what production uses.
+func TestSessionsOnEveryBackend(t *testing.T) {
+	backends := map[string]func(t *testing.T) SessionOptions{
+		"memory": func(t *testing.T) SessionOptions { return SessionOptions{} },
+		"redis":  func(t *testing.T) SessionOptions { return SessionOptions{Redis: storetest.Redis(t)} },
+	}
+	for name, options := range backends {
+		t.Run(name, func(t *testing.T) {
+			opts := options(t)
+			opts.AtRestKey, opts.IdleTimeout, opts.Lifetime = testKey(0), time.Minute, time.Hour
+			s, err := NewSessions(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			t.Run("a logged-in user is found by the session token", func(t *testing.T) {
+				token := logIn(t, s, testUser())
+				u, ok := s.CurrentUser(load(t, s, token))
+				if !ok || u.Claims.Subject != "310000000001" || u.Tokens.RefreshToken != "refresh-token-secret-value" {
+					t.Fatalf("CurrentUser = %+v, %v; want the user who logged in", u, ok)
+				}
+			})
+			t.Run("an unknown token has no user", func(t *testing.T) {
+				if u, ok := s.CurrentUser(load(t, s, "no-such-session-token-at-all-000000000")); ok {
+					t.Fatalf("CurrentUser = %+v, want none", u)
+				}
+			})
+			t.Run("logout deletes the session from the store", func(t *testing.T) {
+				token := logIn(t, s, testUser())
+				ctx := load(t, s, token)
+				if err := s.LogOut(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if _, found, _ := s.Manager.Store.(scs.CtxStore).FindCtx(context.Background(), token); found {
+					t.Fatal("session still in the store after LogOut")
+				}
+			})
+			t.Run("a flash is shown once", func(t *testing.T) {
+				ctx := load(t, s, logIn(t, s, testUser()))
+				s.SetFlash(ctx, "hello")
+				if got := s.PopFlash(ctx); got != "hello" {
+					t.Errorf("PopFlash = %q, want %q", got, "hello")
+				}
+				if got := s.PopFlash(ctx); got != "" {
+					t.Errorf("second PopFlash = %q, want empty", got)
+				}
+			})
+		})
+	}
+}
+
+func TestRedisHoldsNoReadableToken(t *testing.T) {
+	rdb := storetest.Redis(t)
+	s, err := NewSessions(SessionOptions{Redis: rdb, AtRestKey: testKey(0), IdleTimeout: time.Minute, Lifetime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := logIn(t, s, testUser())
+
+	raw, err := rdb.Get(context.Background(), sessionKeyPrefix+token).Bytes()
+	if err != nil {
+		t.Fatalf("session not in Redis under %q: %v", sessionKeyPrefix+token, err)
+	}
+	for _, secret := range []string{"access-token-secret-value", "refresh-token-secret-value", "Kari Nordmann"} {
+		if strings.Contains(string(raw), secret) {
+			t.Errorf("Redis value contains %q in clear text", secret)
+		}
+	}
+	if ttl := rdb.TTL(context.Background(), sessionKeyPrefix+token).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("Redis TTL = %v, want the idle timeout (1m) at most", ttl)
+	}
+
+	t.Run("another secret cannot read it", func(t *testing.T) {
+		other, err := NewSessions(SessionOptions{Redis: rdb, AtRestKey: testKey(1), IdleTimeout: time.Minute, Lifetime: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, ok := other.CurrentUser(load(t, other, token)); ok {
+			t.Fatalf("CurrentUser with another key = %+v, want none", u)
+		}
+	})
+	t.Run("a sealed session cannot be moved under another token", func(t *testing.T) {
+		stolen := "moved-session-token-0000000000000000000000"
+		rdb.Set(context.Background(), sessionKeyPrefix+stolen, raw, time.Minute)
+		t.Cleanup(func() { rdb.Del(context.Background(), sessionKeyPrefix+stolen) })
+		if u, ok := s.CurrentUser(load(t, s, stolen)); ok {
+			t.Fatalf("CurrentUser under a moved token = %+v, want none", u)
+		}
+	})
+}
+
+func TestLogInRenewsTheSessionToken(t *testing.T) {
+	s, err := NewSessions(SessionOptions{AtRestKey: testKey(0), IdleTimeout: time.Minute, Lifetime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := s.Manager.Load(context.Background(), "")
+	s.SetFlash(ctx, "before login")
+	before, _, err := s.Manager.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx = load(t, s, before)
+	if err := s.LogIn(ctx, testUser()); err != nil {
+		t.Fatal(err)
+	}
+	after, _, _ := s.Manager.Commit(ctx)
+	if after == before {
+		t.Fatalf("session token %q unchanged by login, want a new one (session fixation)", after)
+	}
+}

@@ -1,0 +1,46 @@
+// Package storetest gives tests a Redis: the real one named by REDIS_URL
+// (CI sets it), else a local server on 127.0.0.1:6379 if one answers, and
+// only when neither exists, an in-process miniredis.
+package storetest
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// localTestURL is a local Redis's database 15, away from a developer's
+// own data in database 0.
+const localTestURL = "redis://127.0.0.1:6379/15"
+
+// Redis returns a client for the tests' Redis and closes it at the end of
+// the test. Tests must use keys of their own (random session tokens do);
+// nothing is flushed, since REDIS_URL may point at a shared server.
+func Redis(t testing.TB) *redis.Client {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = localTestURL
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		if os.Getenv("REDIS_URL") != "" {
+			t.Fatalf("REDIS_URL is set but Redis does not answer: %v", err)
+		}
+		t.Logf("no Redis at %s (%v); using miniredis", url, err)
+		rdb = redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
