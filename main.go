@@ -108,16 +108,17 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		standInURL = cfg.LocalConnectURL.String()
 	}
 	app, err := handlers.New(handlers.Options{
-		Connect:    client,
-		Sessions:   sessions,
-		Logins:     store.NewLoginTransactions(keys, cfg.SecureCookies(), nil),
-		Ping:       ping,
-		Logger:     logger,
-		Issuer:     cfg.IssuerURL(),
-		StandInURL: standInURL,
-		SSO:        cfg.SSO,
-		ACRValues:  cfg.ACRValues,
-		UILocales:  cfg.UILocales,
+		Connect:       client,
+		Sessions:      sessions,
+		Logins:        store.NewLoginTransactions(keys, cfg.SecureCookies(), nil),
+		Ping:          ping,
+		Logger:        logger,
+		Issuer:        cfg.IssuerURL(),
+		StandInURL:    standInURL,
+		SSO:           cfg.SSO,
+		ACRValues:     cfg.ACRValues,
+		UILocales:     cfg.UILocales,
+		RefreshMargin: cfg.RefreshMargin,
 	})
 	if err != nil {
 		return err

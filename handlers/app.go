@@ -35,6 +35,8 @@ type Options struct {
 	// asks for something else.
 	ACRValues string
 	UILocales string
+	// RefreshMargin is how long before expiry an access token is refreshed.
+	RefreshMargin time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -55,6 +57,7 @@ type App struct {
 	sso         bool
 	acrValues   string
 	uiLocales   string
+	refreshMargin time.Duration
 	now         func() time.Time
 }
 
@@ -87,6 +90,7 @@ func New(o Options) (*App, error) {
 		sso:         o.SSO,
 		acrValues:   o.ACRValues,
 		uiLocales:   o.UILocales,
+		refreshMargin: o.RefreshMargin,
 		now:         o.Now,
 	}
 	// scs calls ErrorFunc when it cannot load or save a session: Redis is

@@ -43,8 +43,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	if missing := app.connect.MissingScopes(login.Tokens); len(missing) > 0 {
 		app.log.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
 	}
-	user := store.User{Tokens: login.Tokens, Claims: login.Claims, LoggedInAt: app.now()}
-	if err := app.sessions.LogIn(r.Context(), user); err != nil {
+	if err := app.sessions.LogIn(r.Context(), login.Claims, login.Tokens, app.now()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telenordigital/connect-web-sample/store"
+	"github.com/telenordigital/connect-web-sample/connect"
 )
 
 func TestLoginEndToEnd(t *testing.T) {
@@ -83,11 +83,11 @@ func TestLoginEndToEnd(t *testing.T) {
 				}
 			})
 			t.Run("no token, code or state reaches a page, a cookie or the log", func(t *testing.T) {
-				user := sessionUser(t, site, b)
+				tokens := sessionTokens(t, site, b)
 				secrets := map[string]string{
-					"access token":  user.Tokens.AccessToken,
-					"refresh token": user.Tokens.RefreshToken,
-					"ID token":      user.Tokens.IDToken,
+					"access token":  tokens.AccessToken,
+					"refresh token": tokens.RefreshToken,
+					"ID token":      tokens.IDToken,
 					"code":          token[0].Form.Get("code"),
 					"state":         authorize.Get("state"),
 				}
@@ -113,8 +113,8 @@ func TestLoginEndToEnd(t *testing.T) {
 	}
 }
 
-// sessionUser reads the browser's session straight from the store.
-func sessionUser(t *testing.T, site *testSite, b *browser) *store.User {
+// sessionTokens reads the browser's session's tokens straight from the store.
+func sessionTokens(t *testing.T, site *testSite, b *browser) connect.TokenSet {
 	t.Helper()
 	c := b.cookie(site, "session")
 	if c == nil {
@@ -128,7 +128,11 @@ func sessionUser(t *testing.T, site *testSite, b *browser) *store.User {
 	if !ok {
 		t.Fatal("no user in the session")
 	}
-	return u
+	rec, err := site.sessions.Tokens.Get(ctx, u.TokensID)
+	if err != nil {
+		t.Fatalf("no tokens for the session: %v", err)
+	}
+	return rec.Tokens
 }
 
 // startLogin goes to /login and returns the authorize URL the app sent the

@@ -34,7 +34,12 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (app *App) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := h(w, r)
+		switch {
+		case err == nil:
+		case errors.Is(err, errSessionEnded):
+			app.endSession(w, r, err)
+		default:
 			app.serveError(w, r, err)
 		}
 	})
@@ -68,6 +73,9 @@ func explain(err error) *pageError {
 	case errors.Is(err, connect.ErrUnavailable):
 		return &pageError{http.StatusServiceUnavailable, "CONNECT is not answering",
 			"We could not reach Telenor CONNECT ID just now. Please try again in a minute.", err}
+	case errors.Is(err, errRefreshBusy):
+		return &pageError{http.StatusServiceUnavailable, "Please try again",
+			"Your session's tokens are being renewed by another request. Please reload the page in a moment.", err}
 	case errors.Is(err, store.ErrUnavailable):
 		return &pageError{http.StatusServiceUnavailable, "Sessions are unavailable",
 			"We could not reach our session store just now. Please try again in a minute.", err}
@@ -77,6 +85,9 @@ func explain(err error) *pageError {
 	case errors.Is(err, connect.ErrNonceMismatch):
 		return &pageError{http.StatusBadRequest, "The login could not be verified",
 			"The answer from CONNECT does not belong to the login this browser started. Please log in again.", err}
+	case errors.Is(err, connect.ErrAccessTokenRejected):
+		return &pageError{http.StatusBadGateway, "CONNECT did not accept our access",
+			"CONNECT refused this session's access token even after it was renewed. Please try again later, or log out and in again.", err}
 	case errors.As(err, &provider), isIDTokenError(err):
 		return &pageError{http.StatusBadGateway, "CONNECT's answer was not accepted",
 			"The answer from Telenor CONNECT ID did not pass our checks, so you are not logged in. Please try again; if it keeps happening, tell us the reference below.", err}
@@ -91,6 +102,7 @@ func isIDTokenError(err error) bool {
 		connect.ErrIDTokenMissing, connect.ErrIDTokenInvalid, connect.ErrMissingSubject,
 		connect.ErrUntrustedAudience, connect.ErrAuthorizedParty, connect.ErrIssuedAt,
 		connect.ErrInsufficientACR, connect.ErrAuthTimeTooOld, connect.ErrSubjectChanged,
+		connect.ErrUserInfoSubMismatch,
 	} {
 		if errors.Is(err, target) {
 			return true

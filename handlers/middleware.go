@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"runtime/debug"
 	"time"
+
+	"github.com/telenordigital/connect-web-sample/store"
 )
 
 type contextKey int
@@ -17,6 +19,7 @@ type contextKey int
 const (
 	requestIDKey contextKey = iota
 	sessionLoadedKey
+	userKey
 )
 
 // markSessionLoaded records that scs has loaded the session into the
@@ -140,10 +143,20 @@ func noStore(next http.Handler) http.Handler {
 // in, with a way back to the page they asked for.
 func (app *App) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := app.sessions.CurrentUser(r.Context()); !ok {
-			http.Redirect(w, r, "/login?return_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+		u, ok := app.sessions.CurrentUser(r.Context())
+		if !ok {
+			returnTo := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				returnTo = "/"
+			}
+			http.Redirect(w, r, "/login?return_to="+url.QueryEscape(returnTo), http.StatusFound)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
 	})
+}
+
+// currentUser is the logged-in user of a request that passed requireLogin.
+func currentUser(r *http.Request) *store.User {
+	return r.Context().Value(userKey).(*store.User)
 }

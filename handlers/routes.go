@@ -22,6 +22,9 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("GET /login", app.handle(app.handleLogin))
 	pages.Handle("GET /connect/oauth2callback", app.handle(app.handleCallback))
 	pages.Handle("GET /protected", app.requireLogin(app.handle(app.handleProtected)))
+	pages.Handle("GET /profile", app.requireLogin(app.handle(app.handleProfile)))
+	pages.Handle("GET /session", app.requireLogin(app.handle(app.handleSession)))
+	pages.Handle("POST /refresh", app.requireLogin(app.handle(app.handleRefresh)))
 	pages.Handle("/", app.handle(app.handleNotFound))
 	mux.Handle("/", app.sessions.Manager.LoadAndSave(markSessionLoaded(noStore(pages))))
 

@@ -25,7 +25,7 @@ func TestAuthorizeShowsAnErrorPageForBadClientOrRedirectURI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" gets a page, never a redirect", func(t *testing.T) {
-		e := env.in(t)
+			e := env.in(t)
 			q := authorizeQuery(publicClient, challenge)
 			q.Set(tt.param, tt.value)
 			resp := e.get("/oauth/authorize", q)
@@ -59,7 +59,7 @@ func TestAuthorizeRedirectsOtherErrorsToTheClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is answered with "+tt.wantError+" and the state", func(t *testing.T) {
-		e := env.in(t)
+			e := env.in(t)
 			q := authorizeQuery(publicClient, challenge)
 			tt.change(q)
 			loc := e.get("/oauth/authorize", q).location(t)

@@ -208,8 +208,18 @@ func (e *testEnv) openLogin(q url.Values) (response, string) {
 // callback query. password "" leaves the field out.
 func (e *testEnv) login(q url.Values, user User, password string, staySignedIn bool) url.Values {
 	e.t.Helper()
-	_, requestID := e.openLogin(q)
-	form := url.Values{"request_id": {requestID}, "user": {user.Sub}, "action": {"login"}}
+	page, _ := e.openLogin(q)
+	return e.submitLogin(page, user, password, staySignedIn)
+}
+
+// submitLogin posts the login page's form.
+func (e *testEnv) submitLogin(page response, user User, password string, staySignedIn bool) url.Values {
+	e.t.Helper()
+	m := requestIDPattern.FindStringSubmatch(page.body)
+	if m == nil {
+		e.t.Fatalf("login page has no request_id field:\n%s", page.body)
+	}
+	form := url.Values{"request_id": {m[1]}, "user": {user.Sub}, "action": {"login"}}
 	if password != "" {
 		form.Set("password", password)
 	}
@@ -285,8 +295,9 @@ func (e *testEnv) refresh(clientID, refreshToken string) tokenReply {
 	return e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}, authFor(clientID))
 }
 
-// codeFlow logs kari in for clientID with extra authorization parameters and
-// exchanges the code, failing the test unless both succeed.
+// codeFlow gets kari a code for clientID, through the login page or by SSO,
+// with extra authorization parameters, and exchanges it, failing the test
+// unless both succeed.
 func (e *testEnv) codeFlow(clientID string, extra url.Values) tokenReply {
 	e.t.Helper()
 	verifier, challenge := pkcePair()
@@ -294,7 +305,12 @@ func (e *testEnv) codeFlow(clientID string, extra url.Values) tokenReply {
 	for k, v := range extra {
 		q[k] = v
 	}
-	callback := e.login(q, kari, "", false)
+	var callback url.Values
+	if resp := e.get("/oauth/authorize", q); resp.status == http.StatusOK {
+		callback = e.submitLogin(resp, kari, "", false)
+	} else {
+		callback = resp.location(e.t).Query()
+	}
 	reply := e.exchange(clientID, callback.Get("code"), verifier)
 	if reply.status != http.StatusOK {
 		e.t.Fatalf("code exchange = %d %s (%s), want 200", reply.status, reply.Error, reply.Description)

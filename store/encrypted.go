@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -18,39 +15,26 @@ import (
 // cannot be moved under another token.
 type encryptedStore struct {
 	inner scs.CtxStore
-	aead  cipher.AEAD
+	sealer
 }
 
 var _ scs.CtxStore = (*encryptedStore)(nil)
 
 // newEncryptedStore seals sessions with key (32 bytes).
 func newEncryptedStore(inner scs.CtxStore, key []byte) (*encryptedStore, error) {
-	block, err := aes.NewCipher(key)
+	sl, err := newSealer(key)
 	if err != nil {
-		return nil, fmt.Errorf("session encryption key: %w", err)
+		return nil, fmt.Errorf("session %w", err)
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("session encryption key: %w", err)
-	}
-	return &encryptedStore{inner: inner, aead: aead}, nil
+	return &encryptedStore{inner: inner, sealer: sl}, nil
 }
-
-// errUnreadableSession is a stored session that does not open with our key:
-// written with another SESSION_SECRET, or tampered with. It is treated as no
-// session at all.
-var errUnreadableSession = errors.New("store: session does not decrypt")
 
 func (s *encryptedStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	sealed, found, err := s.inner.FindCtx(ctx, token)
 	if err != nil || !found {
 		return nil, found, err
 	}
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, false, nil
-	}
-	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(token))
+	plain, err := s.open(sealed, token)
 	if err != nil {
 		// Not an outage: the visitor simply has no valid session.
 		return nil, false, nil
@@ -59,9 +43,7 @@ func (s *encryptedStore) FindCtx(ctx context.Context, token string) ([]byte, boo
 }
 
 func (s *encryptedStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return s.inner.CommitCtx(ctx, token, s.aead.Seal(nonce, nonce, b, []byte(token)), expiry)
+	return s.inner.CommitCtx(ctx, token, s.seal(b, token), expiry)
 }
 
 func (s *encryptedStore) DeleteCtx(ctx context.Context, token string) error {

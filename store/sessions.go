@@ -38,11 +38,17 @@ type SessionOptions struct {
 }
 
 // Sessions are the server-side sessions of logged-in users. The browser's
-// cookie holds only scs's random session token; tokens and claims stay here.
+// cookie holds only scs's random session token; claims and tokens stay on
+// the server.
 type Sessions struct {
 	// Manager is the scs session manager; its LoadAndSave middleware wraps
 	// every page.
 	Manager *scs.SessionManager
+	// Tokens holds each session's tokens, apart from the scs session (see
+	// tokens.go for why).
+	Tokens Tokens
+
+	lifetime time.Duration
 }
 
 // Redis key layout: sessions live under this prefix, followed by scs's
@@ -52,8 +58,13 @@ const sessionKeyPrefix = "connect-sample:session:"
 // NewSessions builds the session manager over Redis, or memory.
 func NewSessions(o SessionOptions) (*Sessions, error) {
 	var inner scs.CtxStore = ctxStore{memstore.New()}
+	var tokens Tokens = NewMemoryTokens(nil)
 	if o.Redis != nil {
 		inner = goredisstore.NewWithPrefix(o.Redis, sessionKeyPrefix)
+		var err error
+		if tokens, err = NewRedisTokens(o.Redis, o.AtRestKey); err != nil {
+			return nil, err
+		}
 	}
 	sealed, err := newEncryptedStore(inner, o.AtRestKey)
 	if err != nil {
@@ -73,17 +84,16 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	m.Cookie.Secure = o.Secure
 	// Persistence is decided per session at login, from td_sls.
 	m.Cookie.Persist = false
-	return &Sessions{Manager: m}, nil
+	return &Sessions{Manager: m, Tokens: tokens, lifetime: o.Lifetime}, nil
 }
 
-// User is what the app keeps about a logged-in user.
+// User is what the session keeps about a logged-in user: enough to show
+// every page without another round trip. The tokens are in the token
+// record named by TokensID, read only by pages that call CONNECT.
 type User struct {
-	Tokens     connect.TokenSet `json:"tokens"`
-	Claims     connect.Claims   `json:"claims"`
-	LoggedInAt time.Time        `json:"logged_in_at"`
-	// RefreshedAt and Refreshes tell how the tokens have been kept alive.
-	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
-	Refreshes   int       `json:"refreshes,omitempty"`
+	Claims     connect.Claims `json:"claims"`
+	TokensID   string         `json:"tokens_id"`
+	LoggedInAt time.Time      `json:"logged_in_at"`
 }
 
 // PersistentCookie reports whether the session cookie outlives the browser:
@@ -95,10 +105,15 @@ const (
 	flashKey = "flash"
 )
 
-// LogIn starts the session of a user who has just logged in. The session
-// token is renewed first, so a token planted in the browser before login
-// (session fixation) never becomes a logged-in session.
-func (s *Sessions) LogIn(ctx context.Context, u User) error {
+// LogIn starts the session of a user who has just logged in: it stores the
+// tokens, and renews the session token, so that a token planted in the
+// browser before login (session fixation) never becomes a logged-in
+// session.
+func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens connect.TokenSet, now time.Time) error {
+	u := User{Claims: claims, TokensID: NewTokenID(), LoggedInAt: now}
+	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.lifetime); err != nil {
+		return err
+	}
 	if err := s.Manager.RenewToken(ctx); err != nil {
 		return fmt.Errorf("%w: renew session token: %v", ErrUnavailable, err)
 	}
@@ -126,9 +141,26 @@ func (s *Sessions) CurrentUser(ctx context.Context) (*User, bool) {
 	return &u, true
 }
 
-// LogOut ends the session: it is deleted from the store and the cookie is
-// cleared.
+// UpdateClaims replaces the user's claims, after a refresh brought a new ID
+// token for the same user.
+func (s *Sessions) UpdateClaims(ctx context.Context, u User, claims connect.Claims) error {
+	u.Claims = claims
+	b, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	s.Manager.Put(ctx, userKey, b)
+	return nil
+}
+
+// LogOut ends the session: its tokens and the session itself are deleted
+// from the store and the cookie is cleared.
 func (s *Sessions) LogOut(ctx context.Context) error {
+	if u, ok := s.CurrentUser(ctx); ok {
+		if err := s.Tokens.Delete(ctx, u.TokensID); err != nil {
+			return err
+		}
+	}
 	if err := s.Manager.Destroy(ctx); err != nil {
 		return fmt.Errorf("%w: delete session: %v", ErrUnavailable, err)
 	}

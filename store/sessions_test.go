@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -14,21 +15,19 @@ import (
 
 func testKey(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
 
-func testUser() User {
-	return User{
-		Tokens: connect.TokenSet{AccessToken: "access-token-secret-value", RefreshToken: "refresh-token-secret-value", IDToken: "id.token.value"},
-		Claims: connect.Claims{Subject: "310000000001", Name: "Kari Nordmann", ACR: "1", ShortLivedSession: true},
-	}
-}
+var (
+	testClaims = connect.Claims{Subject: "310000000001", Name: "Kari Nordmann", ACR: "1", ShortLivedSession: true}
+	testTokens = connect.TokenSet{AccessToken: "access-token-secret-value", RefreshToken: "refresh-token-secret-value", IDToken: "id.token.value"}
+)
 
 // logIn runs LogIn the way a request would, and returns the new token.
-func logIn(t *testing.T, s *Sessions, u User) string {
+func logIn(t *testing.T, s *Sessions) string {
 	t.Helper()
 	ctx, err := s.Manager.Load(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.LogIn(ctx, u); err != nil {
+	if err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	token, _, err := s.Manager.Commit(ctx)
@@ -63,10 +62,15 @@ func TestSessionsOnEveryBackend(t *testing.T) {
 			}
 
 			t.Run("a logged-in user is found by the session token", func(t *testing.T) {
-				token := logIn(t, s, testUser())
-				u, ok := s.CurrentUser(load(t, s, token))
-				if !ok || u.Claims.Subject != "310000000001" || u.Tokens.RefreshToken != "refresh-token-secret-value" {
+				token := logIn(t, s)
+				ctx := load(t, s, token)
+				u, ok := s.CurrentUser(ctx)
+				if !ok || u.Claims.Subject != "310000000001" {
 					t.Fatalf("CurrentUser = %+v, %v; want the user who logged in", u, ok)
+				}
+				rec, err := s.Tokens.Get(ctx, u.TokensID)
+				if err != nil || rec.Tokens.RefreshToken != "refresh-token-secret-value" || rec.Version != 1 {
+					t.Fatalf("Tokens.Get = %+v, %v; want the tokens of the login, version 1", rec, err)
 				}
 			})
 			t.Run("an unknown token has no user", func(t *testing.T) {
@@ -74,18 +78,22 @@ func TestSessionsOnEveryBackend(t *testing.T) {
 					t.Fatalf("CurrentUser = %+v, want none", u)
 				}
 			})
-			t.Run("logout deletes the session from the store", func(t *testing.T) {
-				token := logIn(t, s, testUser())
+			t.Run("logout deletes the session and its tokens from the store", func(t *testing.T) {
+				token := logIn(t, s)
 				ctx := load(t, s, token)
+				u, _ := s.CurrentUser(ctx)
 				if err := s.LogOut(ctx); err != nil {
 					t.Fatal(err)
+				}
+				if _, err := s.Tokens.Get(ctx, u.TokensID); !errors.Is(err, ErrNoTokens) {
+					t.Errorf("Tokens.Get after LogOut = %v, want ErrNoTokens", err)
 				}
 				if _, found, _ := s.Manager.Store.(scs.CtxStore).FindCtx(context.Background(), token); found {
 					t.Fatal("session still in the store after LogOut")
 				}
 			})
 			t.Run("a flash is shown once", func(t *testing.T) {
-				ctx := load(t, s, logIn(t, s, testUser()))
+				ctx := load(t, s, logIn(t, s))
 				s.SetFlash(ctx, "hello")
 				if got := s.PopFlash(ctx); got != "hello" {
 					t.Errorf("PopFlash = %q, want %q", got, "hello")
@@ -104,15 +112,20 @@ func TestRedisHoldsNoReadableToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := logIn(t, s, testUser())
+	token := logIn(t, s)
 
 	raw, err := rdb.Get(context.Background(), sessionKeyPrefix+token).Bytes()
 	if err != nil {
 		t.Fatalf("session not in Redis under %q: %v", sessionKeyPrefix+token, err)
 	}
-	for _, secret := range []string{"access-token-secret-value", "refresh-token-secret-value", "Kari Nordmann"} {
-		if strings.Contains(string(raw), secret) {
-			t.Errorf("Redis value contains %q in clear text", secret)
+	u, _ := s.CurrentUser(load(t, s, token))
+	tokenFields := rdb.HGetAll(context.Background(), tokensKey(u.TokensID)).Val()
+	if tokenFields["d"] == "" {
+		t.Fatalf("no token record in Redis under %q", tokensKey(u.TokensID))
+	}
+	for _, secret := range []string{"access-token-secret-value", "refresh-token-secret-value", "id.token.value", "Kari Nordmann"} {
+		if strings.Contains(string(raw), secret) || strings.Contains(tokenFields["d"], secret) {
+			t.Errorf("Redis holds %q in clear text", secret)
 		}
 	}
 	if ttl := rdb.TTL(context.Background(), sessionKeyPrefix+token).Val(); ttl <= 0 || ttl > time.Minute {
@@ -150,7 +163,7 @@ func TestLogInRenewsTheSessionToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx = load(t, s, before)
-	if err := s.LogIn(ctx, testUser()); err != nil {
+	if err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	after, _, _ := s.Manager.Commit(ctx)

@@ -1,0 +1,67 @@
+package connect
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// NeedsRefresh reports whether the access token expires within margin.
+// Refreshing shortly before expiry, rather than waiting for a 401, keeps
+// the user from ever seeing a failed request. A token without a known
+// expiry is used until CONNECT rejects it.
+func NeedsRefresh(t TokenSet, now time.Time, margin time.Duration) bool {
+	return t.RefreshToken != "" && !t.Expiry.IsZero() && !now.Add(margin).Before(t.Expiry)
+}
+
+// Refreshed is the outcome of a refresh: the new tokens and, when CONNECT
+// sent a new ID token, its checked claims.
+type Refreshed struct {
+	Tokens TokenSet
+	Claims *Claims // nil when the response had no ID token
+}
+
+// Refresh trades the refresh token for new tokens. CONNECT rotates refresh
+// tokens: the response carries a new one and the old one is dead, so the
+// caller must store the result before anyone uses the old one again. When
+// the response has no refresh token, the old one stays valid and is kept.
+//
+// A new ID token must be about the same user: iss, sub and aud equal to the
+// session's (OIDC Core 12.2); it carries no nonce.
+//
+// An invalid_grant error (see IsInvalidGrant) means the authorization is
+// gone: expired, revoked, or the user logged out at CONNECT.
+func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) (*Refreshed, error) {
+	p, err := c.discovered(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// An expired token makes x/oauth2 refresh at once; it never sends the
+	// access token anywhere.
+	source := p.oauth2.TokenSource(c.backEndContext(ctx), &oauth2.Token{
+		RefreshToken: current.RefreshToken,
+		Expiry:       time.Unix(1, 0),
+	})
+	tok, err := source.Token()
+	if err != nil {
+		return nil, classify("refresh tokens", err)
+	}
+	tokens := c.tokenSetFrom(tok, current.Scope)
+	if tokens.RefreshToken == "" {
+		tokens.RefreshToken = current.RefreshToken
+	}
+	out := &Refreshed{Tokens: tokens}
+	if tokens.IDToken == "" {
+		tokens.IDToken = current.IDToken // keep one for id_token_hint at logout
+		out.Tokens = tokens
+		return out, nil
+	}
+	claims, err := c.VerifyIDToken(ctx, tokens.IDToken, Expectations{Previous: &session})
+	if err != nil {
+		return nil, fmt.Errorf("refresh tokens: %w", err)
+	}
+	out.Claims = claims
+	return out, nil
+}

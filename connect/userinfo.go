@@ -1,0 +1,68 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// ErrAccessTokenRejected is a 401 from userinfo: the access token expired
+// early or was revoked. Refresh once and try again.
+var ErrAccessTokenRejected = errors.New("connect: CONNECT rejected the access token")
+
+// UserInfo is what CONNECT's userinfo endpoint says about the user; which
+// fields are filled depends on the scopes granted.
+type UserInfo struct {
+	Subject string `json:"sub"`
+	// profile scope
+	Name   string `json:"name,omitempty"`
+	Locale string `json:"locale,omitempty"`
+	// email scope
+	Email         string `json:"email,omitempty"`
+	EmailVerified bool   `json:"email_verified,omitempty"`
+	// phone scope
+	PhoneNumber         string `json:"phone_number,omitempty"`
+	PhoneNumberVerified bool   `json:"phone_number_verified,omitempty"`
+}
+
+// maxUserInfoSize bounds what we read from userinfo.
+const maxUserInfoSize = 64 << 10
+
+// UserInfo reads the user's claims with the access token, and checks that
+// they are about the user the ID token named: OIDC Core 5.3.2 says the sub
+// must match, or the response must not be used (it may be a substituted
+// token's).
+func (c *Client) UserInfo(ctx context.Context, accessToken, wantSubject string) (*UserInfo, error) {
+	p, err := c.discovered(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.endpoints.UserInfo, nil)
+	if err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, classify("userinfo", err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return nil, ErrAccessTokenRejected
+	case resp.StatusCode != http.StatusOK:
+		return nil, statusError("userinfo", resp)
+	}
+	var info UserInfo
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxUserInfoSize)).Decode(&info); err != nil {
+		return nil, fmt.Errorf("userinfo: decode: %w", err)
+	}
+	if info.Subject == "" || info.Subject != wantSubject {
+		return nil, fmt.Errorf("%w: got %q", ErrUserInfoSubMismatch, info.Subject)
+	}
+	return &info, nil
+}

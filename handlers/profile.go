@@ -1,0 +1,49 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+)
+
+// handleProfile is GET /profile: the user's claims from CONNECT's userinfo
+// endpoint, read with the session's access token (step 10 of CONNECT's
+// guide: use the access token for protected resources). The token is
+// refreshed first if it is due; a 401 gets one refresh and one retry.
+func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	rec, err := app.freshTokens(r.Context(), u, refreshNeed{})
+	if err != nil {
+		return err
+	}
+	info, err := app.connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)
+	if errors.Is(err, connect.ErrAccessTokenRejected) {
+		if rec, err = app.freshTokens(r.Context(), u, refreshNeed{rejected: rec.Tokens.AccessToken}); err != nil {
+			return err
+		}
+		info, err = app.connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)
+	}
+	if err != nil {
+		return err
+	}
+	app.render(w, r, http.StatusOK, "profile.html", profilePage{Info: info, Scopes: strings.Fields(rec.Tokens.Scope)})
+	return nil
+}
+
+type profilePage struct {
+	Info   *connect.UserInfo
+	Scopes []string
+}
+
+// Granted reports whether a scope was granted, so the page can say why a
+// claim is missing.
+func (p profilePage) Granted(scope string) bool {
+	for _, s := range p.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,173 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+// Keeping access alive (step 11 of CONNECT's guide). Access tokens live
+// minutes to an hour; the refresh token gets new ones. Three rules make
+// this safe under load and across app instances:
+//
+//  1. Refresh shortly before expiry (CONNECT_REFRESH_MARGIN), and once on
+//     a 401, never on every page view.
+//  2. One refresh at a time per session, everywhere: CONNECT rotates the
+//     refresh token, so a second concurrent refresh would use a dead one
+//     and log the user out. The holder of a Redis lock refreshes; everyone
+//     else waits and then uses what it stored.
+//  3. Never overwrite newer tokens with older ones: the token record is
+//     replaced by compare-and-swap on its version (store/tokens.go).
+
+const (
+	// refreshLockTTL outlives the back-end HTTP timeout, so a lock is never
+	// lost while its holder is still talking to CONNECT, yet frees itself
+	// if that instance dies.
+	refreshLockTTL = 15 * time.Second
+	// refreshWait is how long a request waits for another's refresh.
+	refreshWait = 10 * time.Second
+	// refreshPoll is how often a waiting request looks for the result.
+	refreshPoll = 25 * time.Millisecond
+)
+
+// errSessionEnded means CONNECT no longer honours the session's refresh
+// token (invalid_grant: it expired, was revoked, or the user logged out at
+// CONNECT), or the tokens are gone. The only way on is a new login; the
+// handler wrapper sends the visitor there.
+var errSessionEnded = errors.New("the CONNECT authorization behind this session has ended")
+
+// errRefreshBusy means another request held the refresh lock for longer
+// than we wait; the visitor may simply try again.
+var errRefreshBusy = errors.New("token refresh in progress elsewhere took too long")
+
+// refreshNeed says why tokens are asked for.
+type refreshNeed struct {
+	// force refreshes even fresh tokens ("Refresh now").
+	force bool
+	// rejected is an access token CONNECT just answered 401 to; a record
+	// that still holds it must be refreshed.
+	rejected string
+}
+
+// freshTokens returns the session's tokens, refreshed first if they are
+// due (or rejected, or a refresh is forced).
+func (app *App) freshTokens(ctx context.Context, u *store.User, need refreshNeed) (store.TokenRecord, error) {
+	seen, err := app.tokens(ctx, u)
+	if err != nil {
+		return seen, err
+	}
+	due := need.force || connect.NeedsRefresh(seen.Tokens, app.now(), app.refreshMargin) ||
+		(need.rejected != "" && seen.Tokens.AccessToken == need.rejected)
+	if !due {
+		return seen, nil
+	}
+	giveUp := time.Now().Add(refreshWait)
+	for {
+		unlock, ok, err := app.sessions.Tokens.Lock(ctx, u.TokensID, refreshLockTTL)
+		if err != nil {
+			return seen, err
+		}
+		if ok {
+			defer unlock()
+			return app.refreshLocked(ctx, u, seen)
+		}
+		select {
+		case <-ctx.Done():
+			return seen, ctx.Err()
+		case <-time.After(refreshPoll):
+		}
+		latest, err := app.tokens(ctx, u)
+		if err != nil {
+			return seen, err
+		}
+		if latest.Version != seen.Version {
+			return latest, nil // the lock holder refreshed: use its tokens
+		}
+		if time.Now().After(giveUp) {
+			return seen, errRefreshBusy
+		}
+	}
+}
+
+// refreshLocked refreshes while holding the session's refresh lock.
+func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.TokenRecord) (store.TokenRecord, error) {
+	// The previous holder may have refreshed just before we got the lock.
+	current, err := app.tokens(ctx, u)
+	if err != nil {
+		return seen, err
+	}
+	if current.Version != seen.Version {
+		return current, nil
+	}
+	refreshed, err := app.connect.Refresh(ctx, current.Tokens, u.Claims)
+	if connect.IsInvalidGrant(err) {
+		return current, fmt.Errorf("%w: %w", errSessionEnded, err)
+	}
+	if err != nil {
+		return current, err
+	}
+	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.now(), Refreshes: current.Refreshes + 1}
+	stored, err := app.sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
+	if err != nil {
+		// CONNECT has rotated the refresh token and we could not keep the
+		// new one: this session cannot refresh again.
+		return current, err
+	}
+	if !stored {
+		// Only possible if our lock expired mid-refresh; the newer record wins.
+		return app.tokens(ctx, u)
+	}
+	next.Version = current.Version + 1
+	if refreshed.Claims != nil {
+		if err := app.sessions.UpdateClaims(ctx, *u, *refreshed.Claims); err != nil {
+			return next, err
+		}
+	}
+	return next, nil
+}
+
+// tokens reads the session's token record; a missing one means the
+// session has been ended elsewhere (logout in another tab, back-channel
+// logout).
+func (app *App) tokens(ctx context.Context, u *store.User) (store.TokenRecord, error) {
+	rec, err := app.sessions.Tokens.Get(ctx, u.TokensID)
+	if errors.Is(err, store.ErrNoTokens) {
+		return rec, fmt.Errorf("%w: %w", errSessionEnded, err)
+	}
+	return rec, err
+}
+
+// handleRefresh is POST /refresh: "Refresh now" on the session page. It
+// refreshes the tokens at once and returns to the session page.
+func (app *App) handleRefresh(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	if _, err := app.freshTokens(r.Context(), u, refreshNeed{force: true}); err != nil {
+		return err
+	}
+	app.sessions.SetFlash(r.Context(), "Tokens refreshed: a new access token and a new refresh token are stored.")
+	http.Redirect(w, r, "/session", http.StatusSeeOther)
+	return nil
+}
+
+// endSession is where errSessionEnded leads: the session is logged out and
+// the visitor sent to log in again, back to the page they were on, with a
+// one-line explanation waiting for them there.
+func (app *App) endSession(w http.ResponseWriter, r *http.Request, cause error) {
+	app.log.Info("session ended by CONNECT; asking for a new login", "reason", cause, "request_id", requestID(r.Context()))
+	if err := app.sessions.LogOut(r.Context()); err != nil {
+		app.serveError(w, r, err)
+		return
+	}
+	app.sessions.SetFlash(r.Context(), "Your CONNECT session had ended, so you were asked to log in again.")
+	returnTo := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		returnTo = r.PostFormValue("return_to")
+	}
+	http.Redirect(w, r, "/login?return_to="+url.QueryEscape(safeReturnPath(returnTo)), http.StatusSeeOther)
+}

@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+)
+
+// handleSession is GET /session: what the app holds for this session, to
+// learn from. It shows facts about the tokens (expiry, scope, refreshes)
+// and the decoded ID token claims, never a token itself.
+func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	rec, err := app.tokens(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	// The page gets facts about the tokens, never the tokens themselves,
+	// so no template change can print one.
+	app.render(w, r, http.StatusOK, "session.html", sessionPage{
+		Expiry:          rec.Tokens.Expiry,
+		ExpiresIn:       rec.Tokens.Expiry.Sub(app.now()).Round(time.Second),
+		Scope:           rec.Tokens.Scope,
+		HasRefreshToken: rec.Tokens.RefreshToken != "",
+		RefreshedAt:     rec.RefreshedAt,
+		Refreshes:       rec.Refreshes,
+		RefreshMargin:   app.refreshMargin,
+		Claims:          u.Claims,
+		LoggedInAt:      u.LoggedInAt,
+		Persistent:      u.PersistentCookie(),
+	})
+	return nil
+}
+
+type sessionPage struct {
+	Expiry          time.Time
+	ExpiresIn       time.Duration
+	Scope           string
+	HasRefreshToken bool
+	RefreshedAt     time.Time
+	Refreshes       int
+	RefreshMargin   time.Duration
+	Claims          connect.Claims
+	LoggedInAt      time.Time
+	Persistent      bool
+}
