@@ -52,13 +52,13 @@ type App struct {
 	templates templateCache
 	// formTargets is the Content-Security-Policy form-action list: our own
 	// origin, and CONNECT's, which a logout form redirects to.
-	formTargets string
-	standInURL  string
-	sso         bool
-	acrValues   string
-	uiLocales   string
+	formTargets   string
+	standInURL    string
+	sso           bool
+	acrValues     string
+	uiLocales     string
 	refreshMargin time.Duration
-	now         func() time.Time
+	now           func() time.Time
 }
 
 // New checks the options and parses every template, so that a broken
@@ -79,19 +79,19 @@ func New(o Options) (*App, error) {
 		o.Now = time.Now
 	}
 	app := &App{
-		connect:     o.Connect,
-		sessions:    o.Sessions,
-		logins:      o.Logins,
-		ping:        o.Ping,
-		log:         o.Logger,
-		templates:   templates,
-		formTargets: "'self' " + issuer.Scheme + "://" + issuer.Host,
-		standInURL:  o.StandInURL,
-		sso:         o.SSO,
-		acrValues:   o.ACRValues,
-		uiLocales:   o.UILocales,
+		connect:       o.Connect,
+		sessions:      o.Sessions,
+		logins:        o.Logins,
+		ping:          o.Ping,
+		log:           o.Logger,
+		templates:     templates,
+		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
+		standInURL:    o.StandInURL,
+		sso:           o.SSO,
+		acrValues:     o.ACRValues,
+		uiLocales:     o.UILocales,
 		refreshMargin: o.RefreshMargin,
-		now:         o.Now,
+		now:           o.Now,
 	}
 	// scs calls ErrorFunc when it cannot load or save a session: Redis is
 	// down. The visitor gets the friendly 503 page instead of scs's bare 500.
