@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,9 +37,7 @@ func TestRedisOutageGivesA503AndTheAppRecovers(t *testing.T) {
 }
 
 func TestConnectOutageGivesA503AndTheAppRecovers(t *testing.T) {
-	var offset atomic.Int64 // lets the test move the app's clock past the discovery retry interval
-	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	site := newTestSite(t, siteOptions{now: now})
+	site := newTestSite(t, siteOptions{})
 	down := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "maintenance", http.StatusServiceUnavailable)
 	})
@@ -55,7 +52,7 @@ func TestConnectOutageGivesA503AndTheAppRecovers(t *testing.T) {
 	wantStatus(t, "GET /readyz while CONNECT is down", b.get(site.app.URL+"/readyz"), http.StatusServiceUnavailable)
 
 	site.issuer.Config.Handler = site.provider
-	offset.Store(int64(10 * time.Second))
+	site.clock.Advance(10 * time.Second) // past the discovery retry interval
 	wantStatus(t, "login after CONNECT is back", b.logIn(site, "/protected", true), http.StatusOK)
 
 	t.Run("a token endpoint outage during the callback gives a 503 and no session", func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,13 +32,25 @@ type testSite struct {
 	issuer   *httptest.Server
 	sessions *store.Sessions
 	logs     *syncBuffer
+	clock    *testClock
+
+	// What a second instance of the app needs to share with the first.
+	keys  store.Keys
+	redis *redis.Client
 }
 
 type siteOptions struct {
 	clientSecret string        // empty: public client
 	redis        *redis.Client // nil: the tests' Redis
-	now          func() time.Time
 }
+
+// testClock is the app's clock: real time, moved forward by the test to
+// make tokens due for refresh without waiting. The stand-in keeps real
+// time, as CONNECT would.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 const testClientID = "sample-web"
 
@@ -64,47 +77,63 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 	}
 	issuerServer.Config.Handler = provider
 
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	client, err := connect.New(connect.Config{
-		Issuer:       provider.Issuer(),
-		ClientID:     testClientID,
-		ClientSecret: opts.clientSecret,
-		RedirectURL:  appServer.URL + "/connect/oauth2callback",
-		Scopes:       []string{"openid", "profile", "email", "phone"},
-		Now:          opts.now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	keys, err := store.DeriveKeys([]byte("a test secret of at least 32 bytes long"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := opts.redis
-	if rdb == nil {
-		rdb = storetest.Redis(t)
+	site := &testSite{app: appServer, provider: provider, issuer: issuerServer, logs: &syncBuffer{}, clock: &testClock{}, keys: keys, redis: opts.redis}
+	if site.redis == nil {
+		site.redis = storetest.Redis(t)
 	}
-	sessions, err := store.NewSessions(store.SessionOptions{Redis: rdb, AtRestKey: keys.AtRest, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := New(Options{
-		Connect:    client,
-		Sessions:   sessions,
-		Logins:     store.NewLoginTransactions(keys, false, nil),
-		Ping:       func(ctx context.Context) error { return store.Ping(ctx, rdb) },
-		Logger:     logger,
-		Issuer:     provider.Issuer(),
-		StandInURL: issuerServer.URL,
-		SSO:        true,
-		Now:        opts.now,
+	appServer.Config.Handler, site.sessions = site.newInstance(t, appServer.URL, opts.clientSecret)
+	return site
+}
+
+// newInstance builds one instance of the app, as main does: its own CONNECT
+// client and session manager, sharing Redis and the secret with the site.
+func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (http.Handler, *store.Sessions) {
+	t.Helper()
+	client, err := connect.New(connect.Config{
+		Issuer:       site.provider.Issuer(),
+		ClientID:     testClientID,
+		ClientSecret: clientSecret,
+		RedirectURL:  appURL + "/connect/oauth2callback",
+		Scopes:       []string{"openid", "profile", "email", "phone"},
+		Now:          site.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	appServer.Config.Handler = app.Routes()
-	return &testSite{app: appServer, provider: provider, issuer: issuerServer, sessions: sessions, logs: logs}
+	sessions, err := store.NewSessions(store.SessionOptions{Redis: site.redis, AtRestKey: site.keys.AtRest, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(Options{
+		Connect:       client,
+		Sessions:      sessions,
+		Logins:        store.NewLoginTransactions(site.keys, false, nil),
+		Ping:          func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
+		Logger:        slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Issuer:        site.provider.Issuer(),
+		StandInURL:    site.issuer.URL,
+		SSO:           true,
+		RefreshMargin: time.Minute,
+		Now:           site.clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.Routes(), sessions
+}
+
+// secondInstance starts another app server sharing the site's Redis and
+// session secret, like a second replica behind a load balancer.
+func (site *testSite) secondInstance(t *testing.T) *httptest.Server {
+	t.Helper()
+	server := httptest.NewServer(nil)
+	t.Cleanup(server.Close)
+	server.Config.Handler, _ = site.newInstance(t, site.app.URL, "")
+	return server
 }
 
 // browser is a visitor: a cookie jar, and redirects followed one at a time

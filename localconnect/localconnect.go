@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -170,7 +171,7 @@ func (s *Server) addClients(clients []Client) error {
 		if len(c.RedirectURIs) == 0 {
 			return fmt.Errorf("localconnect: client %q has no redirect URI", c.ID)
 		}
-		for _, uri := range append(append([]string{c.BackchannelLogoutURI}, c.RedirectURIs...), c.PostLogoutRedirectURIs...) {
+		for _, uri := range slices.Concat(c.RedirectURIs, c.PostLogoutRedirectURIs, []string{c.BackchannelLogoutURI}) {
 			if u, err := url.Parse(uri); uri != "" && (err != nil || !u.IsAbs()) {
 				return fmt.Errorf("localconnect: client %q: %q is not an absolute URL", c.ID, uri)
 			}

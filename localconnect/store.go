@@ -90,26 +90,26 @@ type ssoSession struct {
 
 // tokenSet is what one token response hands out.
 type tokenSet struct {
-	grant         grant
-	access        string
-	refresh       string
-	scope         []string
-	idTokenNonce  string
-	accessExpires time.Time
+	grant        grant
+	access       string
+	refresh      string
+	scope        []string
+	idTokenNonce string
 }
 
 // store keeps everything the stand-in issues, in memory.
 type store struct {
 	now                   func() time.Time
 	accessTTL, refreshTTL time.Duration
-	mu                    sync.Mutex // guards the fields below
-	pending               map[string]pendingAuthorization
-	codes                 map[string]*authCode
-	accessTokens          map[string]*accessToken
-	refreshTokens         map[string]*refreshToken
-	sessions              map[string]*ssoSession // by sid
-	sidByCookie           map[string]string
-	lastSweep             time.Time
+
+	mu            sync.Mutex // guards the fields below
+	pending       map[string]pendingAuthorization
+	codes         map[string]*authCode
+	accessTokens  map[string]*accessToken
+	refreshTokens map[string]*refreshToken
+	sessions      map[string]*ssoSession // by sid
+	sidByCookie   map[string]string
+	lastSweep     time.Time
 }
 
 func newStore(now func() time.Time, accessTTL, refreshTTL time.Duration) *store {
@@ -257,8 +257,8 @@ func (st *store) refresh(token, clientID string, scope []string) (tokenSet, *oau
 
 func (st *store) issueTokensLocked(g *grant, scope []string) tokenSet {
 	now := st.now()
-	ts := tokenSet{grant: *g, access: randomString(), refresh: randomString(), scope: scope, accessExpires: now.Add(st.accessTTL)}
-	st.accessTokens[ts.access] = &accessToken{grant: g, scope: scope, expires: ts.accessExpires}
+	ts := tokenSet{grant: *g, access: randomString(), refresh: randomString(), scope: scope}
+	st.accessTokens[ts.access] = &accessToken{grant: g, scope: scope, expires: now.Add(st.accessTTL)}
 	st.refreshTokens[ts.refresh] = &refreshToken{grant: g, expires: now.Add(st.refreshTTL)}
 	return ts
 }

@@ -34,7 +34,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		tokens  tokenSet
 		refused *oauthError
 	)
-	switch grantType := r.PostFormValue("grant_type"); grantType {
+	grantType := r.PostFormValue("grant_type")
+	switch grantType {
 	case "authorization_code":
 		tokens, refused = s.store.exchangeCode(r.PostFormValue("code"), client.ID,
 			r.PostFormValue("redirect_uri"), r.PostFormValue("code_verifier"))
@@ -52,7 +53,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if refused != nil {
-		s.log.Info("token request refused", "client_id", client.ID, "grant_type", r.PostFormValue("grant_type"),
+		s.log.Info("token request refused", "client_id", client.ID, "grant_type", grantType,
 			"error", refused.Code, "reason", refused.Description)
 		writeOAuthError(w, refused)
 		return
@@ -63,7 +64,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, &oauthError{http.StatusInternalServerError, "server_error", "could not sign the ID token"})
 		return
 	}
-	s.log.Info("tokens issued", "client_id", client.ID, "grant_type", r.PostFormValue("grant_type"),
+	s.log.Info("tokens issued", "client_id", client.ID, "grant_type", grantType,
 		"sub", tokens.grant.sub, "sid", tokens.grant.sid)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
