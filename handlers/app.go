@@ -27,6 +27,13 @@ type Options struct {
 
 	// Issuer is CONNECT's issuer; its origin is allowed as a form target.
 	Issuer string
+	// BaseURL is the app's public URL; the URIs to register derive from it.
+	BaseURL string
+	// Scopes are the scopes every login requests.
+	Scopes []string
+	// Warnings are the configuration's warnings (in-memory sessions, a
+	// random session secret, ...), shown on /setup.
+	Warnings []string
 	// StandInURL is the local stand-in's address, or "" with real CONNECT.
 	StandInURL string
 	// SSO is true when the client is registered with single sign-on.

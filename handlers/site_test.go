@@ -115,6 +115,8 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 		Ping:          func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
 		Logger:        slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Issuer:        site.provider.Issuer(),
+		BaseURL:       appURL,
+		Scopes:        []string{"openid", "profile", "email", "phone"},
 		StandInURL:    site.issuer.URL,
 		SSO:           true,
 		RefreshMargin: time.Minute,
