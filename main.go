@@ -93,12 +93,13 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 
 	client, err := connect.New(connect.Config{
-		Issuer:       cfg.IssuerURL(),
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-		RedirectURL:  cfg.RedirectURL(),
-		Scopes:       cfg.Scopes,
-		HTTPClient:   backEnd,
+		Issuer:                cfg.IssuerURL(),
+		ClientID:              cfg.ClientID,
+		ClientSecret:          cfg.ClientSecret,
+		RedirectURL:           cfg.RedirectURL(),
+		PostLogoutRedirectURL: cfg.PostLogoutRedirectURL(),
+		Scopes:                cfg.Scopes,
+		HTTPClient:            backEnd,
 	})
 	if err != nil {
 		return err

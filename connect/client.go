@@ -41,6 +41,9 @@ type Config struct {
 	ClientSecret string
 	// RedirectURL is the registered redirect URI, sent exactly as registered.
 	RedirectURL string
+	// PostLogoutRedirectURL is the registered post-logout redirect URI, where
+	// CONNECT sends the browser after ending its session (SSO clients).
+	PostLogoutRedirectURL string
 	// Scopes to request; must contain "openid".
 	Scopes []string
 	// HTTPClient makes every back-end call to CONNECT. It must have a

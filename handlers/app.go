@@ -61,6 +61,10 @@ type App struct {
 	// origin, and CONNECT's, which a logout form redirects to.
 	formTargets   string
 	standInURL    string
+	issuer        string
+	baseURL       string
+	scopes        []string
+	warnings      []string
 	sso           bool
 	acrValues     string
 	uiLocales     string
@@ -94,6 +98,10 @@ func New(o Options) (*App, error) {
 		templates:     templates,
 		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
 		standInURL:    o.StandInURL,
+		issuer:        o.Issuer,
+		baseURL:       o.BaseURL,
+		scopes:        o.Scopes,
+		warnings:      o.Warnings,
 		sso:           o.SSO,
 		acrValues:     o.ACRValues,
 		uiLocales:     o.UILocales,

@@ -17,6 +17,9 @@ import (
 func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	tx, err := app.logins.Take(w, r, q.Get("state"))
+	if err == nil && tx.Logout {
+		err = store.ErrNoTransaction
+	}
 	if errors.Is(err, store.ErrNoTransaction) {
 		return &pageError{status: http.StatusBadRequest, title: "This login has expired",
 			message: "This login does not match one started in this browser, or it was already completed. " +

@@ -152,7 +152,7 @@ func TestRefresh(t *testing.T) {
 	})
 
 	t.Run("invalid_grant ends the session and leads back to login, then to the page", func(t *testing.T) {
-		site := newTestSite(t, siteOptions{})
+		site := newTestSite(t, siteOptions{noBackchannel: true})
 		b := newBrowser(t)
 		b.logIn(site, "/protected", true)
 		revokeAtConnect(t, site, b)

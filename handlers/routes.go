@@ -15,6 +15,8 @@ func (app *App) Routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", static.Handler()))
 	mux.HandleFunc("GET /healthz", app.handleHealthz)
 	mux.HandleFunc("GET /readyz", app.handleReadyz)
+	// Posted by CONNECT's server, not a browser: no session, no cookies.
+	mux.HandleFunc("POST /connect/backchannellogout", app.handleBackchannelLogout)
 
 	// Pages: the session is loaded from the store and saved after.
 	pages := http.NewServeMux()
@@ -25,6 +27,8 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("GET /profile", app.requireLogin(app.handle(app.handleProfile)))
 	pages.Handle("GET /session", app.requireLogin(app.handle(app.handleSession)))
 	pages.Handle("POST /refresh", app.requireLogin(app.handle(app.handleRefresh)))
+	pages.Handle("POST /logout", app.handle(app.handleLogout))
+	pages.Handle("GET /connect/logoutcallback", app.handle(app.handleLogoutCallback))
 	pages.Handle("/", app.handle(app.handleNotFound))
 	mux.Handle("/", app.sessions.Manager.LoadAndSave(markSessionLoaded(noStore(pages))))
 

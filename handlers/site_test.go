@@ -42,6 +42,9 @@ type testSite struct {
 type siteOptions struct {
 	clientSecret string        // empty: public client
 	redis        *redis.Client // nil: the tests' Redis
+	// noBackchannel registers the client without a back-channel logout
+	// URI, so only a failing refresh tells the app a session has ended.
+	noBackchannel bool
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -62,16 +65,17 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 	t.Cleanup(appServer.Close)
 	t.Cleanup(issuerServer.Close)
 
-	provider, err := localconnect.New(localconnect.Options{
-		Issuer: issuerServer.URL + "/oauth",
-		Clients: []localconnect.Client{{
-			ID:                     testClientID,
-			Secret:                 opts.clientSecret,
-			RedirectURIs:           []string{appServer.URL + "/connect/oauth2callback"},
-			PostLogoutRedirectURIs: []string{appServer.URL + "/connect/logoutcallback"},
-			BackchannelLogoutURI:   appServer.URL + "/connect/backchannellogout",
-		}},
-	})
+	client := localconnect.Client{
+		ID:                     testClientID,
+		Secret:                 opts.clientSecret,
+		RedirectURIs:           []string{appServer.URL + "/connect/oauth2callback"},
+		PostLogoutRedirectURIs: []string{appServer.URL + "/connect/logoutcallback"},
+		BackchannelLogoutURI:   appServer.URL + "/connect/backchannellogout",
+	}
+	if opts.noBackchannel {
+		client.BackchannelLogoutURI = ""
+	}
+	provider, err := localconnect.New(localconnect.Options{Issuer: issuerServer.URL + "/oauth", Clients: []localconnect.Client{client}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,12 +98,13 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (http.Handler, *store.Sessions) {
 	t.Helper()
 	client, err := connect.New(connect.Config{
-		Issuer:       site.provider.Issuer(),
-		ClientID:     testClientID,
-		ClientSecret: clientSecret,
-		RedirectURL:  appURL + "/connect/oauth2callback",
-		Scopes:       []string{"openid", "profile", "email", "phone"},
-		Now:          site.clock.Now,
+		Issuer:                site.provider.Issuer(),
+		ClientID:              testClientID,
+		ClientSecret:          clientSecret,
+		RedirectURL:           appURL + "/connect/oauth2callback",
+		PostLogoutRedirectURL: appURL + "/connect/logoutcallback",
+		Scopes:                []string{"openid", "profile", "email", "phone"},
+		Now:                   site.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -48,6 +48,7 @@ type Sessions struct {
 	// tokens.go for why).
 	Tokens Tokens
 
+	index    sessionIndex
 	lifetime time.Duration
 }
 
@@ -59,7 +60,9 @@ const sessionKeyPrefix = "connect-sample:session:"
 func NewSessions(o SessionOptions) (*Sessions, error) {
 	var inner scs.CtxStore = ctxStore{memstore.New()}
 	var tokens Tokens = NewMemoryTokens(nil)
+	var index sessionIndex = newMemoryIndex()
 	if o.Redis != nil {
+		index = redisIndex{o.Redis}
 		inner = goredisstore.NewWithPrefix(o.Redis, sessionKeyPrefix)
 		var err error
 		if tokens, err = NewRedisTokens(o.Redis, o.AtRestKey); err != nil {
@@ -84,7 +87,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	m.Cookie.Secure = o.Secure
 	// Persistence is decided per session at login, from td_sls.
 	m.Cookie.Persist = false
-	return &Sessions{Manager: m, Tokens: tokens, lifetime: o.Lifetime}, nil
+	return &Sessions{Manager: m, Tokens: tokens, index: index, lifetime: o.Lifetime}, nil
 }
 
 // User is what the session keeps about a logged-in user: enough to show
@@ -116,6 +119,11 @@ func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens conn
 	}
 	if err := s.Manager.RenewToken(ctx); err != nil {
 		return fmt.Errorf("%w: renew session token: %v", ErrUnavailable, err)
+	}
+	// RenewToken has chosen the new token: list it for back-channel logout.
+	entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
+	if err := s.index.add(ctx, indexKeys(claims.SessionID, claims.Subject), entry, s.lifetime); err != nil {
+		return unavailable("update session index", err)
 	}
 	b, err := json.Marshal(u)
 	if err != nil {
@@ -159,6 +167,10 @@ func (s *Sessions) LogOut(ctx context.Context) error {
 	if u, ok := s.CurrentUser(ctx); ok {
 		if err := s.Tokens.Delete(ctx, u.TokensID); err != nil {
 			return err
+		}
+		entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
+		if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), entry); err != nil {
+			return unavailable("update session index", err)
 		}
 	}
 	if err := s.Manager.Destroy(ctx); err != nil {

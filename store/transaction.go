@@ -26,12 +26,16 @@ const transactionTTL = 10 * time.Minute
 // cookie); the oldest pending login gives way first.
 const maxPendingLogins = 4
 
-// LoginTransaction is one login in flight: what the callback needs to check
-// CONNECT's answer, and where to send the visitor afterwards.
+// LoginTransaction is one round trip to CONNECT in flight: for a login,
+// what the callback needs to check CONNECT's answer and where to send the
+// visitor afterwards; for a logout everywhere, just the state.
 type LoginTransaction struct {
 	connect.PendingLogin
-	ReturnTo  string    `json:"return_to"`
+	ReturnTo  string    `json:"return_to,omitempty"`
 	StartedAt time.Time `json:"started_at"`
+	// Logout marks the state of a logout round trip, which the login
+	// callback must not accept (nor the logout callback a login's).
+	Logout bool `json:"logout,omitempty"`
 }
 
 // LoginTransactions keep pending logins in a signed and encrypted cookie,

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+// Logging out (step 12 of CONNECT's guide) comes in two kinds:
+//
+//   - From this app only: revoke the tokens at CONNECT, so nobody can use
+//     them later, and delete the session. CONNECT's own session lives on,
+//     so with SSO the next login may not ask for credentials.
+//   - Everywhere (SSO clients): the same, then a round trip through
+//     CONNECT's end-session endpoint, which ends CONNECT's session too.
+
+// handleLogout is POST /logout; the form field everywhere=1 also ends the
+// CONNECT session. It is a POST, refused when cross-site, so no link or
+// image on another site can log a user out.
+func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	everywhere := app.sso && r.PostFormValue("everywhere") == "1"
+	idTokenHint, err := app.endLocalSession(r)
+	if err != nil {
+		return err
+	}
+	if !everywhere || idTokenHint == "" {
+		app.render(w, r, http.StatusOK, "logged_out.html", loggedOutPage{AppOnly: true})
+		return nil
+	}
+	state := connect.NewState()
+	logoutURL, err := app.connect.LogoutURL(r.Context(), idTokenHint, state)
+	if err != nil {
+		return err
+	}
+	if err := app.logins.Save(w, r, store.LoginTransaction{PendingLogin: connect.PendingLogin{State: state}, Logout: true}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, logoutURL, http.StatusSeeOther)
+	return nil
+}
+
+// endLocalSession revokes the session's tokens, refresh token first (that
+// ends the grant), then the access token, and deletes the session. A
+// revocation that fails is logged and the logout goes on: the user asked
+// to leave, and the tokens expire anyway. It returns the ID token, the
+// id_token_hint for CONNECT's logout.
+func (app *App) endLocalSession(r *http.Request) (string, error) {
+	ctx := r.Context()
+	u, ok := app.sessions.CurrentUser(ctx)
+	if !ok {
+		return "", nil
+	}
+	rec, err := app.sessions.Tokens.Get(ctx, u.TokensID)
+	if err != nil && !errors.Is(err, store.ErrNoTokens) {
+		return "", err
+	}
+	for _, t := range []struct{ token, hint string }{
+		{rec.Tokens.RefreshToken, "refresh_token"},
+		{rec.Tokens.AccessToken, "access_token"},
+	} {
+		if t.token == "" {
+			continue
+		}
+		if err := app.connect.Revoke(ctx, t.token, t.hint); err != nil {
+			app.log.Warn("token revocation failed; logging out anyway", "hint", t.hint, "error", err, "request_id", requestID(ctx))
+		}
+	}
+	if err := app.sessions.LogOut(ctx); err != nil {
+		return "", err
+	}
+	return rec.Tokens.IDToken, nil
+}
+
+// handleLogoutCallback is GET /connect/logoutcallback, the post-logout
+// redirect URI: CONNECT sends the browser here after ending its session.
+// A state that matches the logout this browser started confirms both
+// logouts; anything else gets a neutral page, since there is nothing to
+// protect here and nothing a visitor did wrong.
+func (app *App) handleLogoutCallback(w http.ResponseWriter, r *http.Request) error {
+	tx, err := app.logins.Take(w, r, r.URL.Query().Get("state"))
+	confirmed := err == nil && tx.Logout
+	if !confirmed {
+		app.log.Info("logout callback without a matching logout state", "request_id", requestID(r.Context()))
+	}
+	app.render(w, r, http.StatusOK, "logged_out.html", loggedOutPage{Everywhere: confirmed})
+	return nil
+}
+
+type loggedOutPage struct {
+	AppOnly    bool // logged out of this app; CONNECT's session may live on
+	Everywhere bool // CONNECT confirmed its session ended too
+}

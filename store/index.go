@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Back-channel logout names a CONNECT session (sid) or a user (sub), not
+// one of our sessions, and may reach any app instance. So at login each
+// session is listed under its sid and its sub, in Redis, where every
+// instance can find and end it.
+
+// Redis keys of the index and the logout-token replay cache; see README.
+func sidKey(sid string) string { return "connect-sample:sid:" + sid }
+func subKey(sub string) string { return "connect-sample:sub:" + sub }
+func jtiKey(jti string) string { return "connect-sample:logout-jti:" + jti }
+
+// indexEntry names one local session: scs's session token and the id of
+// its token record.
+func indexEntry(sessionToken, tokensID string) string { return sessionToken + " " + tokensID }
+
+// sessionIndex is a set per key, each expiring with the newest session it
+// lists, plus a set-once marker for replay detection.
+type sessionIndex interface {
+	add(ctx context.Context, keys []string, entry string, ttl time.Duration) error
+	remove(ctx context.Context, keys []string, entry string) error
+	members(ctx context.Context, key string) ([]string, error)
+	// claim sets key if it is not set, and reports whether it did.
+	claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// indexKeys are the index sets a session with these claims belongs to.
+func indexKeys(sid, sub string) []string {
+	var keys []string
+	if sid != "" {
+		keys = append(keys, sidKey(sid))
+	}
+	if sub != "" {
+		keys = append(keys, subKey(sub))
+	}
+	return keys
+}
+
+// EndSessions ends every local session of CONNECT session sid, or, when
+// sid is empty, every session of user sub, on every instance: the session
+// and its tokens are deleted from the store, so the next request of that
+// browser finds no login. It returns how many sessions it ended.
+func (s *Sessions) EndSessions(ctx context.Context, sid, sub string) (int, error) {
+	key := subKey(sub)
+	if sid != "" {
+		key = sidKey(sid)
+	}
+	entries, err := s.index.members(ctx, key)
+	if err != nil {
+		return 0, unavailable("read session index", err)
+	}
+	sessions := s.Manager.Store.(scs.CtxStore)
+	for _, entry := range entries {
+		sessionToken, tokensID, _ := strings.Cut(entry, " ")
+		if err := sessions.DeleteCtx(ctx, sessionToken); err != nil {
+			return 0, unavailable("delete session", err)
+		}
+		if err := s.Tokens.Delete(ctx, tokensID); err != nil {
+			return 0, err
+		}
+		if err := s.index.remove(ctx, indexKeys(sid, sub), entry); err != nil {
+			return 0, unavailable("update session index", err)
+		}
+	}
+	return len(entries), nil
+}
+
+// FirstUseOfLogoutToken records a logout token's jti until the token
+// expires, and reports whether this is the first time it is seen; a replay
+// must end nothing new.
+func (s *Sessions) FirstUseOfLogoutToken(ctx context.Context, jti string, expiry time.Time) (bool, error) {
+	ttl := time.Until(expiry)
+	if ttl < time.Minute {
+		ttl = time.Minute
+	}
+	first, err := s.index.claim(ctx, jtiKey(jti), ttl)
+	if err != nil {
+		return false, unavailable("record logout token", err)
+	}
+	return first, nil
+}
+
+// redisIndex keeps the index in Redis sets.
+type redisIndex struct{ rdb redis.UniversalClient }
+
+func (x redisIndex) add(ctx context.Context, keys []string, entry string, ttl time.Duration) error {
+	_, err := x.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, key := range keys {
+			p.SAdd(ctx, key, entry)
+			p.Expire(ctx, key, ttl)
+		}
+		return nil
+	})
+	return err
+}
+
+func (x redisIndex) remove(ctx context.Context, keys []string, entry string) error {
+	_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, key := range keys {
+			p.SRem(ctx, key, entry)
+		}
+		return nil
+	})
+	return err
+}
+
+func (x redisIndex) members(ctx context.Context, key string) ([]string, error) {
+	return x.rdb.SMembers(ctx, key).Result()
+}
+
+func (x redisIndex) claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return x.rdb.SetNX(ctx, key, 1, ttl).Result()
+}
+
+// memoryIndex is the same in one process, for sessions kept in memory.
+type memoryIndex struct {
+	mu      sync.Mutex
+	sets    map[string]map[string]time.Time // key -> entry -> expiry
+	claimed map[string]time.Time            // key -> expiry
+}
+
+func newMemoryIndex() *memoryIndex {
+	return &memoryIndex{sets: map[string]map[string]time.Time{}, claimed: map[string]time.Time{}}
+}
+
+func (x *memoryIndex) add(_ context.Context, keys []string, entry string, ttl time.Duration) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, key := range keys {
+		if x.sets[key] == nil {
+			x.sets[key] = map[string]time.Time{}
+		}
+		x.sets[key][entry] = time.Now().Add(ttl)
+	}
+	return nil
+}
+
+func (x *memoryIndex) remove(_ context.Context, keys []string, entry string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, key := range keys {
+		delete(x.sets[key], entry)
+		if len(x.sets[key]) == 0 {
+			delete(x.sets, key)
+		}
+	}
+	return nil
+}
+
+func (x *memoryIndex) members(_ context.Context, key string) ([]string, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var entries []string
+	for entry, expiry := range x.sets[key] {
+		if time.Now().Before(expiry) {
+			entries = append(entries, entry)
+		}
+	}
+	return entries, nil
+}
+
+func (x *memoryIndex) claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if expiry, ok := x.claimed[key]; ok && time.Now().Before(expiry) {
+		return false, nil
+	}
+	x.claimed[key] = time.Now().Add(ttl)
+	return true, nil
+}
