@@ -29,6 +29,8 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("POST /refresh", app.requireLogin(app.handle(app.handleRefresh)))
 	pages.Handle("POST /logout", app.handle(app.handleLogout))
 	pages.Handle("GET /connect/logoutcallback", app.handle(app.handleLogoutCallback))
+	pages.Handle("GET /setup", app.handle(app.handleSetup))
+	pages.Handle("GET /guide", app.handle(app.handleGuide))
 	pages.Handle("/", app.handle(app.handleNotFound))
 	mux.Handle("/", app.sessions.Manager.LoadAndSave(markSessionLoaded(noStore(pages))))
 

@@ -38,3 +38,11 @@ func (s *Server) currentFaults() Faults {
 func (s *Server) ExpireAccessTokens() {
 	s.store.expireAccessTokens()
 }
+
+// SignLogoutToken signs any claims with the stand-in's key, as a logout
+// token, so a test can hand a client's back-channel receiver a token that
+// is properly signed yet wrong in exactly one way (a nonce, no events, a
+// foreign audience, ...).
+func (s *Server) SignLogoutToken(claims map[string]any) (string, error) {
+	return sign(s.key.logoutTokens, claims)
+}
