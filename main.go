@@ -123,6 +123,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		ACRValues:     cfg.ACRValues,
 		UILocales:     cfg.UILocales,
 		RefreshMargin: cfg.RefreshMargin,
+		StepUpMaxAge:  cfg.StepUpMaxAge,
 	})
 	if err != nil {
 		return err

@@ -26,6 +26,17 @@ var (
 	ErrUserInfoSubMismatch = errors.New("connect: userinfo sub differs from the ID token's")
 )
 
+// ClaimError is an ID token that is valid but does not satisfy what was
+// asked: a lower acr, or an older auth_time. Detail says what came back,
+// in words fit for the visitor (no token contents).
+type ClaimError struct {
+	Err    error // ErrInsufficientACR or ErrAuthTimeTooOld
+	Detail string
+}
+
+func (e *ClaimError) Error() string { return e.Err.Error() + ": " + e.Detail }
+func (e *ClaimError) Unwrap() error { return e.Err }
+
 // maxIDTokenAge bounds how old an ID token may be when we receive it. The
 // code flow hands it over seconds after issue; an old one is a replay.
 const maxIDTokenAge = 10 * time.Minute
@@ -130,14 +141,14 @@ func (c *Client) checkClaims(claims *Claims, want Expectations) error {
 		return fmt.Errorf("%w: iat %s, now %s", ErrIssuedAt, issued.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if want.ACR != "" && !acrAtLeast(claims.ACR, want.ACR) {
-		return fmt.Errorf("%w: got %q, want at least %q", ErrInsufficientACR, claims.ACR, want.ACR)
+		return &ClaimError{Err: ErrInsufficientACR, Detail: fmt.Sprintf("level of assurance %q, at least %q required", claims.ACR, want.ACR)}
 	}
 	if want.MaxAge > 0 {
 		if claims.AuthTime == 0 {
-			return fmt.Errorf("%w: max_age was sent but auth_time is missing", ErrAuthTimeTooOld)
+			return &ClaimError{Err: ErrAuthTimeTooOld, Detail: "no authentication time given, one was required"}
 		}
 		if age := now.Sub(claims.AuthTime.Time()); age > want.MaxAge+skew {
-			return fmt.Errorf("%w: authenticated %s ago, max_age %s", ErrAuthTimeTooOld, age.Round(time.Second), want.MaxAge)
+			return &ClaimError{Err: ErrAuthTimeTooOld, Detail: fmt.Sprintf("authenticated %s ago, at most %s allowed", age.Round(time.Second), want.MaxAge)}
 		}
 	}
 	if prev := want.Previous; prev != nil {

@@ -44,6 +44,8 @@ type Options struct {
 	UILocales string
 	// RefreshMargin is how long before expiry an access token is refreshed.
 	RefreshMargin time.Duration
+	// StepUpMaxAge is how recent the LoA2 authentication /stepup demands is.
+	StepUpMaxAge time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -69,6 +71,7 @@ type App struct {
 	acrValues     string
 	uiLocales     string
 	refreshMargin time.Duration
+	stepUpMaxAge  time.Duration
 	now           func() time.Time
 }
 
@@ -106,6 +109,7 @@ func New(o Options) (*App, error) {
 		acrValues:     o.ACRValues,
 		uiLocales:     o.UILocales,
 		refreshMargin: o.RefreshMargin,
+		stepUpMaxAge:  o.StepUpMaxAge,
 		now:           o.Now,
 	}
 	// scs calls ErrorFunc when it cannot load or save a session: Redis is

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -42,6 +43,14 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	login, err := app.connect.Exchange(r.Context(), code, tx.PendingLogin)
 	if err != nil {
 		return err
+	}
+	if current, ok := app.sessions.CurrentUser(r.Context()); ok && tx.StepUp && current.Claims.Subject != login.Claims.Subject {
+		// Someone else logged in at CONNECT. The session stays as it was,
+		// and the other user's fresh tokens are thrown away at CONNECT too.
+		app.revokeQuietly(r.Context(), login.Tokens.RefreshToken, "refresh_token")
+		return &pageError{status: http.StatusForbidden, title: "That was another user",
+			message: "The extra check was passed by a different CONNECT user than the one logged in here, so it does not count. You are still logged in as before.",
+			err: connect.ErrSubjectChanged}
 	}
 	if missing := app.connect.MissingScopes(login.Tokens); len(missing) > 0 {
 		app.log.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))

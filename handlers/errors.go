@@ -85,6 +85,11 @@ func explain(err error) *pageError {
 	case errors.Is(err, connect.ErrNonceMismatch):
 		return &pageError{http.StatusBadRequest, "The login could not be verified",
 			"The answer from CONNECT does not belong to the login this browser started. Please log in again.", err}
+	case errors.Is(err, connect.ErrInsufficientACR), errors.Is(err, connect.ErrAuthTimeTooOld):
+		// Not a fault of CONNECT's: the login happened, at a lower level
+		// or longer ago than asked. Say what came back.
+		return &pageError{http.StatusForbidden, "The login was not strong or recent enough",
+			"CONNECT logged you in, but not at the level of assurance or as recently as this page requires (" + reasonOf(err) + "). You are still logged in as before; try again and use your password.", err}
 	case errors.Is(err, connect.ErrAccessTokenRejected):
 		return &pageError{http.StatusBadGateway, "CONNECT did not accept our access",
 			"CONNECT refused this session's access token even after it was renewed. Please try again later, or log out and in again.", err}
@@ -95,6 +100,16 @@ func explain(err error) *pageError {
 		return &pageError{http.StatusInternalServerError, "Something went wrong",
 			"An unexpected error stopped this page. Please try again; if it keeps happening, tell us the reference below.", err}
 	}
+}
+
+// reasonOf is the plain-language part of an acr or auth_time rejection:
+// what CONNECT returned, without token contents.
+func reasonOf(err error) string {
+	var reason *connect.ClaimError
+	if errors.As(err, &reason) {
+		return reason.Detail
+	}
+	return "no details"
 }
 
 func isIDTokenError(err error) bool {

@@ -30,11 +30,19 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 
+	return app.startLogin(w, r, opts, store.LoginTransaction{ReturnTo: returnTo})
+}
+
+// startLogin sends the browser to CONNECT with a new authorization request,
+// after keeping its secrets (and tx's return path) in the transaction
+// cookie for the callback.
+func (app *App) startLogin(w http.ResponseWriter, r *http.Request, opts connect.AuthOptions, tx store.LoginTransaction) error {
 	authURL, pending, err := app.connect.AuthorizationURL(r.Context(), opts)
 	if err != nil {
 		return err
 	}
-	if err := app.logins.Save(w, r, store.LoginTransaction{PendingLogin: pending, ReturnTo: returnTo}); err != nil {
+	tx.PendingLogin = pending
+	if err := app.logins.Save(w, r, tx); err != nil {
 		return err
 	}
 	http.Redirect(w, r, authURL, http.StatusFound)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -60,17 +61,23 @@ func (app *App) endLocalSession(r *http.Request) (string, error) {
 		{rec.Tokens.RefreshToken, "refresh_token"},
 		{rec.Tokens.AccessToken, "access_token"},
 	} {
-		if t.token == "" {
-			continue
-		}
-		if err := app.connect.Revoke(ctx, t.token, t.hint); err != nil {
-			app.log.Warn("token revocation failed; logging out anyway", "hint", t.hint, "error", err, "request_id", requestID(ctx))
-		}
+		app.revokeQuietly(ctx, t.token, t.hint)
 	}
 	if err := app.sessions.LogOut(ctx); err != nil {
 		return "", err
 	}
 	return rec.Tokens.IDToken, nil
+}
+
+// revokeQuietly revokes a token at CONNECT; a failure is logged, not
+// returned, because nothing the visitor does next depends on it.
+func (app *App) revokeQuietly(ctx context.Context, token, hint string) {
+	if token == "" {
+		return
+	}
+	if err := app.connect.Revoke(ctx, token, hint); err != nil {
+		app.log.Warn("token revocation failed", "hint", hint, "error", err, "request_id", requestID(ctx))
+	}
 }
 
 // handleLogoutCallback is GET /connect/logoutcallback, the post-logout

@@ -125,6 +125,7 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 		StandInURL:    site.issuer.URL,
 		SSO:           true,
 		RefreshMargin: time.Minute,
+		StepUpMaxAge:  5 * time.Minute,
 		Now:           site.clock.Now,
 	})
 	if err != nil {
@@ -219,6 +220,16 @@ var requestIDField = regexp.MustCompile(`name="request_id"[^>]*value="([^"]+)"`)
 // answer, a redirect to the app's callback.
 func (b *browser) loginAt(authorizeURL string, user string, staySignedIn bool, action string) response {
 	b.t.Helper()
+	form := url.Values{"user": {user}, "action": {action}}
+	if staySignedIn {
+		form.Set("stay_signed_in", "on")
+	}
+	return b.submitLogin(authorizeURL, form)
+}
+
+// submitLogin fills the stand-in's login form with the given fields.
+func (b *browser) submitLogin(authorizeURL string, form url.Values) response {
+	b.t.Helper()
 	page := b.get(authorizeURL)
 	if page.status != http.StatusOK {
 		b.t.Fatalf("GET stand-in login page = %d, want 200; body: %s", page.status, page.body)
@@ -227,10 +238,7 @@ func (b *browser) loginAt(authorizeURL string, user string, staySignedIn bool, a
 	if m == nil {
 		b.t.Fatalf("stand-in login page has no request_id field:\n%s", page.body)
 	}
-	form := url.Values{"request_id": {m[1]}, "user": {user}, "action": {action}}
-	if staySignedIn {
-		form.Set("stay_signed_in", "on")
-	}
+	form.Set("request_id", m[1])
 	u, _ := url.Parse(authorizeURL)
 	u.RawQuery = ""
 	return b.post(u.String(), form)

@@ -113,6 +113,9 @@ const (
 // browser before login (session fixation) never becomes a logged-in
 // session.
 func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens connect.TokenSet, now time.Time) error {
+	if err := s.forgetCurrent(ctx); err != nil {
+		return err
+	}
 	u := User{Claims: claims, TokensID: NewTokenID(), LoggedInAt: now}
 	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.lifetime); err != nil {
 		return err
@@ -164,17 +167,29 @@ func (s *Sessions) UpdateClaims(ctx context.Context, u User, claims connect.Clai
 // LogOut ends the session: its tokens and the session itself are deleted
 // from the store and the cookie is cleared.
 func (s *Sessions) LogOut(ctx context.Context) error {
-	if u, ok := s.CurrentUser(ctx); ok {
-		if err := s.Tokens.Delete(ctx, u.TokensID); err != nil {
-			return err
-		}
-		entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
-		if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), entry); err != nil {
-			return unavailable("update session index", err)
-		}
+	if err := s.forgetCurrent(ctx); err != nil {
+		return err
 	}
 	if err := s.Manager.Destroy(ctx); err != nil {
 		return fmt.Errorf("%w: delete session: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// forgetCurrent deletes the token record and index entries of the user
+// logged in now, if any: at logout, and when a new login (a step-up, say)
+// replaces the session.
+func (s *Sessions) forgetCurrent(ctx context.Context) error {
+	u, ok := s.CurrentUser(ctx)
+	if !ok {
+		return nil
+	}
+	if err := s.Tokens.Delete(ctx, u.TokensID); err != nil {
+		return err
+	}
+	entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
+	if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), entry); err != nil {
+		return unavailable("update session index", err)
 	}
 	return nil
 }

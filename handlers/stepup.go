@@ -1,0 +1,39 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+// stepUpACR is the level of assurance the sensitive page demands: "2",
+// a password on top of the mobile phone.
+const stepUpACR = "2"
+
+// handleStepUp is GET /stepup, a "sensitive settings" page that demands
+// more than a login: an authentication at LoA2 (acr >= 2) no older than
+// STEPUP_MAX_AGE. A session that falls short is sent to CONNECT again with
+// acr_values=2 and max_age; the callback checks that the new ID token
+// really reached that level and is for the same user, and this page checks
+// again when the browser comes back.
+func (app *App) handleStepUp(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	if u.Claims.ACRAtLeast(stepUpACR) && app.now().Sub(u.Claims.AuthTime.Time()) <= app.stepUpMaxAge {
+		app.render(w, r, http.StatusOK, "stepup.html", stepUpPage{
+			Claims:     u.Claims,
+			ValidUntil: u.Claims.AuthTime.Time().Add(app.stepUpMaxAge),
+			MaxAge:     app.stepUpMaxAge,
+		})
+		return nil
+	}
+	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.stepUpMaxAge, UILocales: app.uiLocales}
+	return app.startLogin(w, r, opts, store.LoginTransaction{ReturnTo: "/stepup", StepUp: true})
+}
+
+type stepUpPage struct {
+	Claims     connect.Claims
+	ValidUntil time.Time
+	MaxAge     time.Duration
+}

@@ -1,0 +1,105 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/localconnect"
+)
+
+// stepUp follows /stepup to CONNECT and back, giving the password there,
+// and returns the callback's answer.
+func (b *browser) stepUp(site *testSite) (authorize string, callback response) {
+	b.t.Helper()
+	r := b.get(site.app.URL + "/stepup")
+	wantStatus(b.t, "GET /stepup at LoA1", r, http.StatusFound)
+	authorize = r.location
+	r = b.submitLogin(authorize, url.Values{"user": {testUser().Sub}, "password": {testUser().Password}, "action": {"login"}, "stay_signed_in": {"on"}})
+	wantStatus(b.t, "POST stand-in login with password", r, http.StatusFound)
+	return authorize, b.get(r.location)
+}
+
+func TestStepUp(t *testing.T) {
+	t.Run("an LoA1 session is sent to CONNECT for LoA2, and the page is granted when acr=2 comes back", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{})
+		b := newBrowser(t)
+		b.logIn(site, "/protected", true)
+		if acr := sessionClaims(t, site, b).ACR; acr != "1" {
+			t.Fatalf("first login acr = %q, want 1", acr)
+		}
+		authorize, callback := b.stepUp(site)
+		if got := query(t, authorize, "acr_values"); got != "2" {
+			t.Errorf("acr_values = %q, want 2", got)
+		}
+		if got := query(t, authorize, "max_age"); got != "300" {
+			t.Errorf("max_age = %q, want 300 (STEPUP_MAX_AGE)", got)
+		}
+		wantStatus(t, "step-up callback", callback, http.StatusSeeOther)
+		r := b.get(callback.location)
+		wantStatus(t, "GET /stepup after step-up", r, http.StatusOK)
+		if !strings.Contains(r.body, "Sensitive settings") || !strings.Contains(r.body, "UID_PWD") {
+			t.Errorf("step-up page does not show the LoA2 authentication:\n%s", r.body)
+		}
+		if acr := sessionClaims(t, site, b).ACR; acr != "2" {
+			t.Errorf("session acr after step-up = %q, want 2", acr)
+		}
+
+		t.Run("once the authentication is older than STEPUP_MAX_AGE, CONNECT is asked again", func(t *testing.T) {
+			site.clock.Advance(6 * time.Minute)
+			wantStatus(t, "GET /stepup six minutes later", b.get(site.app.URL+"/stepup"), http.StatusFound)
+		})
+	})
+
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+	}{
+		{"a provider that returns acr=1 anyway does not grant the page", map[string]any{"acr": "1"}},
+		{"a stale auth_time does not grant the page", map[string]any{"auth_time": time.Now().Add(-time.Hour).Unix()}},
+		{"another user does not grant the page and leaves the session intact", map[string]any{"sub": "310000009999"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			site := newTestSite(t, siteOptions{})
+			b := newBrowser(t)
+			b.logIn(site, "/protected", true)
+			before := sessionClaims(t, site, b)
+			site.provider.SetFaults(localconnect.Faults{IDTokenClaims: tc.claims})
+			_, callback := b.stepUp(site)
+			if callback.status != http.StatusForbidden {
+				t.Fatalf("step-up callback = %d, want 403\n%s", callback.status, callback.body)
+			}
+			site.provider.SetFaults(localconnect.Faults{})
+			after := sessionClaims(t, site, b)
+			if after.Subject != before.Subject || after.ACR != before.ACR || after.SessionID != before.SessionID {
+				t.Errorf("session claims changed from %+v to %+v, want the original session intact", before, after)
+			}
+			wantStatus(t, "GET /protected after the failed step-up", b.get(site.app.URL+"/protected"), http.StatusOK)
+			wantStatus(t, "GET /stepup after the failed step-up", b.get(site.app.URL+"/stepup"), http.StatusFound)
+		})
+	}
+}
+
+func TestLoginParameters(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	b := newBrowser(t)
+	t.Run("known values are passed on", func(t *testing.T) {
+		authorize := b.startLogin(site, "prompt=login&acr=2&login_hint=%2B4791234567")
+		for param, want := range map[string]string{"prompt": "login", "acr_values": "2", "login_hint": "+4791234567"} {
+			if got := query(t, authorize, param); got != want {
+				t.Errorf("%s = %q, want %q", param, got, want)
+			}
+		}
+	})
+	for _, bad := range []string{"prompt=consent", "prompt=select_account", "acr=3", "acr=1%202", "login_hint=" + strings.Repeat("x", 255)} {
+		t.Run("refuses "+bad, func(t *testing.T) {
+			r := b.get(site.app.URL + "/login?" + bad)
+			wantStatus(t, "GET /login?"+bad, r, http.StatusBadRequest)
+		})
+	}
+	if n := site.provider.Count("authorize"); n != 0 {
+		t.Errorf("stand-in saw %d authorize requests, want 0 (startLogin only builds the URL)", n)
+	}
+}
