@@ -50,7 +50,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 		app.revokeQuietly(r.Context(), login.Tokens.RefreshToken, "refresh_token")
 		return &pageError{status: http.StatusForbidden, title: "That was another user",
 			message: "The extra check was passed by a different CONNECT user than the one logged in here, so it does not count. You are still logged in as before.",
-			err: connect.ErrSubjectChanged}
+			err:     connect.ErrSubjectChanged}
 	}
 	if missing := app.connect.MissingScopes(login.Tokens); len(missing) > 0 {
 		app.log.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
