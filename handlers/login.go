@@ -67,11 +67,11 @@ func (app *App) loginOptions(q url.Values) (connect.AuthOptions, error) {
 	default:
 		return opts, badRequest("Unknown level of assurance", `The acr parameter must be "1" (mobile phone) or "2" (password).`)
 	}
-	if hint := q.Get("login_hint"); len(hint) > maxLoginHintLength {
+	hint := q.Get("login_hint")
+	if len(hint) > maxLoginHintLength {
 		return opts, badRequest("Login hint too long", "The login_hint parameter must be a phone number or an e-mail address.")
-	} else {
-		opts.LoginHint = hint
 	}
+	opts.LoginHint = hint
 	return opts, nil
 }
 
