@@ -1,0 +1,249 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// testSessionSecret is a fixed 48-byte SESSION_SECRET, as a deployment
+// has, rather than the random per-start secret of a bare development run.
+const testSessionSecret = "e2e-test-session-secret-not-for-production-00000"
+
+// localRedisURL is the Redis the test uses when REDIS_URL is not set and
+// one answers: database 15, which the other tests use too, away from a
+// developer's data in database 0.
+const localRedisURL = "redis://127.0.0.1:6379/15"
+
+// runningApp is the real program, started for one test.
+type runningApp struct {
+	baseURL    string // the app, e.g. http://localhost:41234
+	standInURL string // the local CONNECT stand-in, e.g. http://localhost:41235
+	logPath    string // the program's stdout and stderr
+}
+
+// moduleRoot is the directory of go.mod: the test runs in the package
+// directory, one level down.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatalf("module root: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root %s has no go.mod: %v", root, err)
+	}
+	return root
+}
+
+// buildApp compiles the program once, as a partner would run it, so the
+// test exercises main.go's wiring and not a test double of it.
+func buildApp(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "connect-sample")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	started := time.Now()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = moduleRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Logf("built the app in %s", time.Since(started).Round(time.Millisecond))
+	return bin
+}
+
+// startApp runs the program bin with a test environment on free ports,
+// waits until /readyz answers 200, and stops it when the test ends. Its
+// output goes to app.log in dir.
+func startApp(t *testing.T, ctx context.Context, bin, dir string) *runningApp {
+	t.Helper()
+	appPort, standInPort := appPorts(t)
+	app := &runningApp{
+		baseURL:    "http://localhost:" + appPort,
+		standInURL: "http://localhost:" + standInPort,
+		logPath:    filepath.Join(dir, "app.log"),
+	}
+	logFile, err := os.Create(app.logPath)
+	if err != nil {
+		t.Fatalf("app log: %v", err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+
+	cmd := exec.Command(bin)
+	// The working directory is empty, so a developer's .env in the
+	// repository cannot change what the test runs against.
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(environWithout(os.Environ(), appVariable),
+		"APP_LISTEN=127.0.0.1:"+appPort,
+		"APP_BASE_URL="+app.baseURL,
+		"LOCAL_CONNECT_URL="+app.standInURL,
+		"REDIS_URL="+chooseRedis(t),
+		"SESSION_SECRET="+testSessionSecret,
+		"LOCAL_CONNECT_ACCESS_TOKEN_TTL=2m",
+		"LOG_LEVEL=debug",
+	)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start the app: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { stopApp(t, cmd, exited) })
+	t.Logf("app log: %s", app.logPath)
+
+	if err := waitReady(ctx, app.baseURL+"/readyz", exited, 20*time.Second); err != nil {
+		t.Fatalf("the app did not become ready: %v\n--- app log ---\n%s", err, tail(app.logPath, 40))
+	}
+	return app
+}
+
+// stopApp ends the program as a container runtime would: SIGTERM, time
+// for a graceful shutdown, then SIGKILL.
+func stopApp(t *testing.T, cmd *exec.Cmd, exited <-chan error) {
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Logf("SIGTERM the app: %v", err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Log("the app did not stop within 5s of SIGTERM; killing it")
+		cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// waitReady polls url until it answers 200, the process exits, or the
+// timeout passes.
+func waitReady(ctx context.Context, url string, exited <-chan error, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	last := "no answer yet"
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err != nil {
+			last = err.Error()
+		} else {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = "GET /readyz = " + resp.Status
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the app exited: %v", err)
+		case <-ctx.Done():
+			return fmt.Errorf("%s: last: %s", ctx.Err(), last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// chooseRedis returns the REDIS_URL for the app: the environment's when
+// set (set but empty means in-memory sessions), else the local Redis when
+// it answers, else empty, so the app falls back to in-memory sessions.
+func chooseRedis(t *testing.T) string {
+	if url, ok := os.LookupEnv("REDIS_URL"); ok {
+		if url == "" {
+			t.Log("sessions: in memory (REDIS_URL is set and empty)")
+		} else {
+			t.Log("sessions: Redis from REDIS_URL")
+		}
+		return url
+	}
+	opts, err := redis.ParseURL(localRedisURL)
+	if err != nil {
+		t.Fatalf("parse %s: %v", localRedisURL, err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Logf("sessions: in memory (no Redis answers at %s: %v)", localRedisURL, err)
+		return ""
+	}
+	t.Logf("sessions: Redis at %s", localRedisURL)
+	return localRedisURL
+}
+
+// appVariable reports whether name is one of the app's settings, which
+// the test sets itself or leaves unset (docs/DESIGN.md, "Configuration").
+func appVariable(name string) bool {
+	for _, prefix := range []string{"CONNECT_", "APP_", "REDIS_", "SESSION_", "LOCAL_CONNECT_", "STEPUP_", "LOG_"} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// environWithout returns env without the variables drop names.
+func environWithout(env []string, drop func(name string) bool) []string {
+	var kept []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !drop(name) {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
+
+// appPorts returns the ports for the app and the stand-in: those in
+// E2E_PORTS ("8081,8082", so screenshots for the documentation show the
+// default URLs), else two free ports from the kernel. Each is checked
+// free on the interfaces its server listens on: the app on loopback, the
+// stand-in on every interface (main.go).
+func appPorts(t *testing.T) (app, standIn string) {
+	t.Helper()
+	want := []string{"0", "0"}
+	if fixed := os.Getenv("E2E_PORTS"); fixed != "" {
+		a, s, ok := strings.Cut(fixed, ",")
+		if !ok {
+			t.Fatalf("E2E_PORTS=%q: want two ports, app first, like 8081,8082", fixed)
+		}
+		want = []string{strings.TrimSpace(a), strings.TrimSpace(s)}
+	}
+	var ports []string
+	for i, host := range []string{"127.0.0.1", ""} {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, want[i]))
+		if err != nil {
+			t.Fatalf("port for the %s: %v", []string{"app", "stand-in"}[i], err)
+		}
+		// Held open until both are chosen, so two free ports differ.
+		defer ln.Close()
+		ports = append(ports, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	return ports[0], ports[1]
+}
+
+// tail returns the last n lines of the file at path, for failure messages.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,358 @@
+// The browser test: a real, headless Chromium clicks through the whole
+// sample and saves a screenshot of every step.
+//
+// Run it from the repository root:
+//
+//	go test -race -count=1 ./e2e/ -v
+//
+// It needs Chromium (CHROME_PATH, default /usr/bin/chromium; without one
+// the test is skipped, or fails when CI is set). Sessions go to the Redis
+// in REDIS_URL, else to redis://127.0.0.1:6379/15 if it answers, else to
+// memory; REDIS_URL= (set and empty) forces memory. Screenshots, app.log
+// and chromium.log go to E2E_ARTIFACTS (relative to the repository root),
+// default a new directory under the system's temp directory; the test
+// logs where.
+//
+// The screenshots in docs/screenshots, used by the README, are made by
+// this test. To regenerate them, from the repository root, with nothing
+// else on ports 8081 and 8082 (so the pages show the default URLs):
+//
+//	E2E_ARTIFACTS=docs/screenshots E2E_PORTS=8081,8082 go test ./e2e -run TestBrowserWalkthrough -count=1
+//
+// Without E2E_PORTS the test takes two free ports.
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/telenordigital/connect-web-sample/localconnect"
+)
+
+// walkBudget bounds the whole walk, from starting the app to the last
+// screenshot; building the app is not counted, as a cold build cache can
+// take longer than the walk itself.
+const walkBudget = 90 * time.Second
+
+// Elements the walk uses, named for what a person sees.
+const (
+	loginButton      = chromedp.CSS(`a.button-connect`)                                          // home: "Log in with CONNECT"
+	homeButton       = chromedp.CSS(`main a.button[href="/"]`)                                   // logged-out page: "Back to the home page"
+	appOnlyLogout    = chromedp.CSS(`.logout-choices form:first-child button`)                   // "Log out of this app"
+	everywhereLogout = chromedp.CSS(`.logout-choices form:has(input[name="everywhere"]) button`) // "Log out everywhere"
+	refreshButton    = chromedp.CSS(`form[action="/refresh"] button`)
+	pageHeading      = chromedp.CSS(`main h1`)
+	flash            = chromedp.CSS(`p.flash`)
+
+	standInHeading = chromedp.CSS(`main h1`)
+	standInBanner  = chromedp.CSS(`header.banner`)
+	standInLevel   = chromedp.Search(`//p[contains(., "Level of assurance:")]`)
+	staySignedIn   = chromedp.CSS(`#stay-signed-in`)
+	passwordField  = chromedp.CSS(`#password`)
+	standInLogin   = chromedp.CSS(`button[name="action"][value="login"]`)
+)
+
+// TestBrowserWalkthrough logs in, looks at every page, refreshes, steps
+// up, and logs out both ways, as a person would, in one browser tab.
+func TestBrowserWalkthrough(t *testing.T) {
+	chrome := chromePath(t) // first: a skip should cost nothing
+	dir := artifactsDir(t)
+	bin := buildApp(t)
+	started := time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), walkBudget)
+	defer cancel()
+	app := startApp(t, ctx, bin, dir)
+	b := startBrowser(t, ctx, chrome, dir)
+	t.Cleanup(func() { t.Logf("walk took %s", time.Since(started).Round(time.Millisecond)) })
+
+	// The first test user, as the stand-in lists them.
+	kari := localconnect.DefaultUsers()[0]
+	at := func(path string) string { return app.baseURL + path }
+
+	// chooseUser picks kari on the stand-in's login page and leaves "Stay
+	// signed in" unticked, like a person on a shared computer.
+	chooseUser := func(ctx context.Context) error {
+		radio := chromedp.CSS(`#user-` + kari.Sub)
+		if err := seeText(ctx, chromedp.CSS(`label[for="user-`+kari.Sub+`"]`), kari.Name, kari.Email, kari.Password); err != nil {
+			return err
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(radio, chromedp.NodeVisible)); err != nil {
+			return fmt.Errorf("choose %s: %w", kari.Name, err)
+		}
+		if checked, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[bool](radio, "checked")); err != nil || !checked {
+			return fmt.Errorf("%s chosen = %v (%v), want true", kari.Name, checked, err)
+		}
+		stay, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[bool](staySignedIn, "checked"))
+		if err != nil {
+			return fmt.Errorf("read Stay signed in: %w", err)
+		}
+		if stay {
+			if err := chromedp.Do(ctx, chromedp.Click(staySignedIn, chromedp.NodeVisible)); err != nil {
+				return fmt.Errorf("untick Stay signed in: %w", err)
+			}
+		}
+		if stay, err = chromedp.Run(ctx, chromedp.JavascriptAttribute[bool](staySignedIn, "checked")); err != nil || stay {
+			return fmt.Errorf("Stay signed in ticked = %v (%v), want false", stay, err)
+		}
+		return nil
+	}
+
+	// onStandInLogin checks that the stand-in's login page is shown, asking
+	// for the password or not.
+	onStandInLogin := func(ctx context.Context, wantPassword bool) error {
+		if err := isAt(ctx, app.standInURL+"/oauth/authorize"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, standInBanner, "Development stand-in"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, standInHeading, "Log in with CONNECT ID"); err != nil {
+			return err
+		}
+		level := "1, mobile phone"
+		if wantPassword {
+			level = "2, mobile phone and password"
+		}
+		if err := seeText(ctx, standInLevel, level); err != nil {
+			return err
+		}
+		asks, err := chromedp.Run(ctx, chromedp.Nodes(passwordField, chromedp.AtLeast(0)))
+		if err != nil {
+			return fmt.Errorf("look for the password field: %w", err)
+		}
+		if got := len(asks) > 0; got != wantPassword {
+			return fmt.Errorf("the login page asks for a password: %v, want %v", got, wantPassword)
+		}
+		return nil
+	}
+
+	b.step(t, "01-home", "the home page offers to log in with CONNECT", func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(at("/"))); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Log in with Telenor CONNECT ID"); err != nil {
+			return err
+		}
+		return seeText(ctx, loginButton, "Log in with CONNECT")
+	})
+
+	b.step(t, "02-standin-login", "Log in with CONNECT leads to the stand-in's login page", func(ctx context.Context) error {
+		if err := clickButton(ctx, loginButton, "Log in with CONNECT"); err != nil {
+			return err
+		}
+		if err := onStandInLogin(ctx, false); err != nil {
+			return err
+		}
+		return chooseUser(ctx)
+	})
+
+	b.step(t, "03-protected", "logging in returns to the protected page with the user's name", func(ctx context.Context) error {
+		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/protected")); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Protected page"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, definition("Name"), kari.Name); err != nil {
+			return err
+		}
+		if err := seeText(ctx, definition("Stay signed in (td_sls)"), "No: the session ends when the browser closes"); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`.account .who`), "Logged in as "+kari.Name)
+	})
+
+	b.step(t, "04-profile", "the profile shows name, e-mail and phone number from userinfo", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/profile"]`), "Profile"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Your profile at CONNECT"); err != nil {
+			return err
+		}
+		for term, want := range map[string]string{
+			"Name":         kari.Name,
+			"E-mail":       kari.Email,
+			"Phone number": kari.PhoneNumber,
+		} {
+			if err := seeText(ctx, definition(term), want); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	b.step(t, "05-session", "the session page says the cookie ends with the browser", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/session"]`), "Session"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "What this app holds for you"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, definition("Session cookie"), "ends when the browser closes"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, definition("Refreshes so far"), "0"); err != nil {
+			return err
+		}
+		// What the page says, the browser must have been told: a cookie
+		// without Expires or Max-Age.
+		cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{app.baseURL}})
+		if err != nil {
+			return fmt.Errorf("read the cookies: %w", err)
+		}
+		for _, c := range cookies.Cookies {
+			if c.Name == "session" {
+				if !c.Session {
+					return fmt.Errorf("the session cookie expires at %v, want a browser-session cookie", time.Unix(int64(c.Expires), 0))
+				}
+				return nil
+			}
+		}
+		return errors.New("the browser holds no session cookie for the app")
+	})
+
+	b.step(t, "06-session-refreshed", "Refresh now gets new tokens", func(ctx context.Context) error {
+		if err := clickButton(ctx, refreshButton, "Refresh now"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/session")); err != nil {
+			return err
+		}
+		if err := seeText(ctx, flash, "Tokens refreshed"); err != nil {
+			return err
+		}
+		text, err := visibleText(ctx, definition("Refreshes so far"))
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(text, "1,") {
+			return fmt.Errorf("Refreshes so far shows %q, want 1 and the time", text)
+		}
+		return nil
+	})
+
+	b.step(t, "07-stepup-password", "the sensitive page sends the user to CONNECT for a password", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/stepup"]`), "Sensitive settings"); err != nil {
+			return err
+		}
+		if err := onStandInLogin(ctx, true); err != nil {
+			return err
+		}
+		if err := chooseUser(ctx); err != nil {
+			return err
+		}
+		// The password as the page shows it to the tester, next to the user.
+		shown, err := visibleText(ctx, chromedp.CSS(`label[for="user-`+kari.Sub+`"] code`))
+		if err != nil {
+			return err
+		}
+		if shown != kari.Password {
+			return fmt.Errorf("the page shows %s's password as %q, want %q", kari.Name, shown, kari.Password)
+		}
+		return chromedp.Do(ctx, chromedp.SendKeys(passwordField, shown, chromedp.NodeVisible))
+	})
+
+	b.step(t, "08-stepup", "with the password the sensitive page opens at level 2", func(ctx context.Context) error {
+		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/stepup")); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Sensitive settings"); err != nil {
+			return err
+		}
+		return seeText(ctx, definition("Level of assurance (acr)"), "2")
+	})
+
+	b.step(t, "09-logged-out-app", "Log out of this app ends the app's session only", func(ctx context.Context) error {
+		if err := clickButton(ctx, appOnlyLogout, "Log out of this app"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "You are logged out of this app"); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`.account`), "Log in")
+	})
+
+	b.step(t, "10-sso-login", "logging in again goes through CONNECT's session without a login page", func(ctx context.Context) error {
+		if err := clickButton(ctx, homeButton, "Back to the home page"); err != nil {
+			return err
+		}
+		before, _ := b.pagesShown(0)
+		if err := clickButton(ctx, loginButton, "Log in with CONNECT"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/protected")); err != nil {
+			return err
+		}
+		_, shown := b.pagesShown(before)
+		for _, u := range shown {
+			if strings.HasPrefix(u, app.standInURL) {
+				return fmt.Errorf("the browser showed the stand-in's page %s, want single sign-on without a login page (pages: %q)", u, shown)
+			}
+		}
+		if err := seeText(ctx, definition("Name"), kari.Name); err != nil {
+			return err
+		}
+		return seeText(ctx, definition("Methods (amr)"), "SSO")
+	})
+
+	b.step(t, "11-logged-out-everywhere", "Log out everywhere ends the CONNECT session too", func(ctx context.Context) error {
+		if err := clickButton(ctx, everywhereLogout, "Log out everywhere"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/connect/logoutcallback")); err != nil {
+			return err
+		}
+		return seeText(ctx, pageHeading, "You are logged out of the app and of CONNECT")
+	})
+
+	b.step(t, "12-login-asks-again", "after logging out everywhere CONNECT asks for credentials again", func(ctx context.Context) error {
+		if err := clickButton(ctx, homeButton, "Back to the home page"); err != nil {
+			return err
+		}
+		if err := clickButton(ctx, loginButton, "Log in with CONNECT"); err != nil {
+			return err
+		}
+		return onStandInLogin(ctx, false)
+	})
+
+	b.step(t, "13-setup", "the setup page lists the URIs to register", func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(at("/setup"))); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Register your client with Telenor"); err != nil {
+			return err
+		}
+		return seeText(ctx, definition("Redirect URI"), at("/connect/oauth2callback"))
+	})
+
+	b.step(t, "14-guide", "the guide lists the 13 steps", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/guide"]`), "Guide"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "The integration guide, step by step"); err != nil {
+			return err
+		}
+		steps, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`li.guide-step`), chromedp.NodeVisible))
+		if err != nil {
+			return fmt.Errorf("find the guide's steps: %w", err)
+		}
+		if len(steps) != 13 {
+			return fmt.Errorf("the guide shows %d steps, want 13", len(steps))
+		}
+		return nil
+	})
+}
