@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -111,11 +110,6 @@ func New(o Options) (*App, error) {
 		refreshMargin: o.RefreshMargin,
 		stepUpMaxAge:  o.StepUpMaxAge,
 		now:           o.Now,
-	}
-	// scs calls ErrorFunc when it cannot load or save a session: Redis is
-	// down. The visitor gets the friendly 503 page instead of scs's bare 500.
-	o.Sessions.Manager.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		app.serveError(w, r, fmt.Errorf("%w: %v", store.ErrUnavailable, err))
 	}
 	return app, nil
 }

@@ -22,20 +22,6 @@ const (
 	userKey
 )
 
-// markSessionLoaded records that scs has loaded the session into the
-// context; pages rendered outside it (a panic caught at the top, say) must
-// not ask scs for data, which would panic again.
-func markSessionLoaded(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionLoadedKey, true)))
-	})
-}
-
-func hasSession(ctx context.Context) bool {
-	loaded, _ := ctx.Value(sessionLoadedKey).(bool)
-	return loaded
-}
-
 // requestID returns the id logRequests gave this request; error pages show
 // it so a visitor's report can be matched to the log.
 func requestID(ctx context.Context) string {

@@ -28,6 +28,22 @@ func TestRedisOutageGivesA503AndTheAppRecovers(t *testing.T) {
 	wantStatus(t, "GET / for a new visitor while Redis is down", newBrowser(t).get(site.app.URL+"/"), http.StatusOK)
 
 	outage.Restore()
+	t.Run("a session that cannot be saved gives the 503 page alone", func(t *testing.T) {
+		// Redis goes away while /profile is at CONNECT's userinfo: after the
+		// session was loaded, before it is saved.
+		site.issuer.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/userinfo") {
+				outage.Cut()
+			}
+			site.provider.ServeHTTP(w, r)
+		})
+		defer func() { site.issuer.Config.Handler = site.provider; outage.Restore() }()
+		r := b.get(site.app.URL + "/profile")
+		wantStatus(t, "GET /profile when Redis fails mid-request", r, http.StatusServiceUnavailable)
+		if strings.Count(r.body, "<html") != 1 || strings.Contains(r.body, testUser().Email) {
+			t.Errorf("want only the 503 page, got:\n%s", r.body)
+		}
+	})
 	r = b.get(site.app.URL + "/protected")
 	wantStatus(t, "GET /protected after Redis is back", r, http.StatusOK)
 	if !strings.Contains(r.body, testUser().Name) {

@@ -33,7 +33,7 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("GET /setup", app.handle(app.handleSetup))
 	pages.Handle("GET /guide", app.handle(app.handleGuide))
 	pages.Handle("/", app.handle(app.handleNotFound))
-	mux.Handle("/", app.sessions.Manager.LoadAndSave(markSessionLoaded(noStore(pages))))
+	mux.Handle("/", app.loadAndSaveSession(noStore(pages)))
 
 	return app.recoverPanic(app.logRequests(securityHeaders(app.formTargets, app.crossOriginProtection(mux))))
 }

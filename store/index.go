@@ -94,7 +94,9 @@ func (s *Sessions) FirstUseOfLogoutToken(ctx context.Context, jti string, expiry
 type redisIndex struct{ rdb redis.UniversalClient }
 
 func (x redisIndex) add(ctx context.Context, keys []string, entry string, ttl time.Duration) error {
-	_, err := x.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	// Pipelined, not a transaction: the keys may live on different
+	// Redis Cluster nodes.
+	_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, key := range keys {
 			p.SAdd(ctx, key, entry)
 			p.Expire(ctx, key, ttl)

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/goredisstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/redis/go-redis/v9"
@@ -24,7 +24,7 @@ var ErrUnavailable = errors.New("store: session store is unavailable")
 type SessionOptions struct {
 	// Redis is the session store; nil keeps sessions in this process's
 	// memory (fine for `go run .`, lost on restart, not shared).
-	Redis *redis.Client
+	Redis redis.UniversalClient
 	// AtRestKey encrypts every session before it is stored.
 	AtRestKey []byte
 	// IdleTimeout ends a session that has not been used for this long;
@@ -52,18 +52,14 @@ type Sessions struct {
 	lifetime time.Duration
 }
 
-// Redis key layout: sessions live under this prefix, followed by scs's
-// session token. The README documents every key the app writes.
-const sessionKeyPrefix = "connect-sample:session:"
-
 // NewSessions builds the session manager over Redis, or memory.
 func NewSessions(o SessionOptions) (*Sessions, error) {
-	var inner scs.CtxStore = ctxStore{memstore.New()}
+	var inner scs.CtxStore = newMemorySessionStore()
 	var tokens Tokens = NewMemoryTokens(nil)
 	var index sessionIndex = newMemoryIndex()
 	if o.Redis != nil {
 		index = redisIndex{o.Redis}
-		inner = goredisstore.NewWithPrefix(o.Redis, sessionKeyPrefix)
+		inner = redisSessionStore{o.Redis}
 		var err error
 		if tokens, err = NewRedisTokens(o.Redis, o.AtRestKey); err != nil {
 			return nil, err
@@ -200,16 +196,41 @@ func (s *Sessions) SetFlash(ctx context.Context, msg string) { s.Manager.Put(ctx
 // PopFlash returns and forgets the pending message, if any.
 func (s *Sessions) PopFlash(ctx context.Context) string { return s.Manager.PopString(ctx, flashKey) }
 
-// ctxStore lets scs's memstore, which has no context methods, stand where a
-// CtxStore is expected.
-type ctxStore struct{ scs.Store }
+// memorySessionStore is scs's memstore with the same rule as
+// redisSessionStore: a deleted session is not written back by a request
+// that was still in flight.
+type memorySessionStore struct {
+	*memstore.MemStore
+	mu    sync.Mutex
+	ended map[string]time.Time // token -> until
+}
 
-func (s ctxStore) FindCtx(_ context.Context, token string) ([]byte, bool, error) {
+func newMemorySessionStore() *memorySessionStore {
+	return &memorySessionStore{MemStore: memstore.New(), ended: map[string]time.Time{}}
+}
+
+func (s *memorySessionStore) FindCtx(_ context.Context, token string) ([]byte, bool, error) {
 	return s.Find(token)
 }
 
-func (s ctxStore) CommitCtx(_ context.Context, token string, b []byte, expiry time.Time) error {
+func (s *memorySessionStore) CommitCtx(_ context.Context, token string, b []byte, expiry time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until, ok := s.ended[token]; ok && time.Now().Before(until) {
+		return nil
+	}
 	return s.Commit(token, b, expiry)
 }
 
-func (s ctxStore) DeleteCtx(_ context.Context, token string) error { return s.Delete(token) }
+func (s *memorySessionStore) DeleteCtx(_ context.Context, token string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for t, until := range s.ended {
+		if !now.Before(until) {
+			delete(s.ended, t)
+		}
+	}
+	s.ended[token] = now.Add(endedSessionTTL)
+	return s.Delete(token)
+}

@@ -92,6 +92,20 @@ func TestSessionsOnEveryBackend(t *testing.T) {
 					t.Fatal("session still in the store after LogOut")
 				}
 			})
+			t.Run("a request still in flight cannot bring an ended session back", func(t *testing.T) {
+				token := logIn(t, s)
+				slow := load(t, s, token) // loaded before the logout, saved after it
+				if err := s.LogOut(load(t, s, token)); err != nil {
+					t.Fatal(err)
+				}
+				s.SetFlash(slow, "written by the slow request")
+				if _, _, err := s.Manager.Commit(slow); err != nil {
+					t.Fatal(err)
+				}
+				if u, ok := s.CurrentUser(load(t, s, token)); ok {
+					t.Fatalf("CurrentUser after logout and a late write = %+v, want none", u)
+				}
+			})
 			t.Run("a flash is shown once", func(t *testing.T) {
 				ctx := load(t, s, logIn(t, s))
 				s.SetFlash(ctx, "hello")
@@ -114,9 +128,9 @@ func TestRedisHoldsNoReadableToken(t *testing.T) {
 	}
 	token := logIn(t, s)
 
-	raw, err := rdb.Get(context.Background(), sessionKeyPrefix+token).Bytes()
+	raw, err := rdb.Get(context.Background(), sessionKey(token)).Bytes()
 	if err != nil {
-		t.Fatalf("session not in Redis under %q: %v", sessionKeyPrefix+token, err)
+		t.Fatalf("session not in Redis under %q: %v", sessionKey(token), err)
 	}
 	u, _ := s.CurrentUser(load(t, s, token))
 	tokenFields := rdb.HGetAll(context.Background(), tokensKey(u.TokensID)).Val()
@@ -128,7 +142,7 @@ func TestRedisHoldsNoReadableToken(t *testing.T) {
 			t.Errorf("Redis holds %q in clear text", secret)
 		}
 	}
-	if ttl := rdb.TTL(context.Background(), sessionKeyPrefix+token).Val(); ttl <= 0 || ttl > time.Minute {
+	if ttl := rdb.TTL(context.Background(), sessionKey(token)).Val(); ttl <= 0 || ttl > time.Minute {
 		t.Errorf("Redis TTL = %v, want the idle timeout (1m) at most", ttl)
 	}
 
@@ -143,8 +157,8 @@ func TestRedisHoldsNoReadableToken(t *testing.T) {
 	})
 	t.Run("a sealed session cannot be moved under another token", func(t *testing.T) {
 		stolen := "moved-session-token-0000000000000000000000"
-		rdb.Set(context.Background(), sessionKeyPrefix+stolen, raw, time.Minute)
-		t.Cleanup(func() { rdb.Del(context.Background(), sessionKeyPrefix+stolen) })
+		rdb.Set(context.Background(), sessionKey(stolen), raw, time.Minute)
+		t.Cleanup(func() { rdb.Del(context.Background(), sessionKey(stolen)) })
 		if u, ok := s.CurrentUser(load(t, s, stolen)); ok {
 			t.Fatalf("CurrentUser under a moved token = %+v, want none", u)
 		}
