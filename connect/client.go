@@ -218,7 +218,7 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 				AuthStyle: authStyle,
 			},
 		},
-		verifier: op.VerifierContext(c.keySetCtx, &oidc.Config{
+		verifier: oidc.NewVerifier(c.cfg.Issuer, keySet{oidc.NewRemoteKeySet(c.keySetCtx, endpoints.JWKS)}, &oidc.Config{
 			ClientID:             c.cfg.ClientID,
 			SupportedSigningAlgs: signingAlgorithms,
 			// exp gets the same allowance for clock skew as iat.

@@ -100,7 +100,11 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw string, want Expectation
 	if err != nil {
 		return nil, err
 	}
-	token, err := p.verifier.Verify(c.backEndContext(ctx), raw)
+	var keysUnavailable error
+	token, err := p.verifier.Verify(withKeyFetchReport(c.backEndContext(ctx), &keysUnavailable), raw)
+	if keysUnavailable != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, keysUnavailable)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrIDTokenInvalid, err)
 	}
@@ -126,15 +130,8 @@ func (c *Client) checkClaims(claims *Claims, want Expectations) error {
 	if want.Nonce != "" && subtle.ConstantTimeCompare([]byte(claims.Nonce), []byte(want.Nonce)) != 1 {
 		return ErrNonceMismatch
 	}
-	// go-oidc only checks that aud contains us. We trust no other audience:
-	// a token also meant for another client could be replayed to it.
-	for _, aud := range claims.Audience {
-		if aud != c.cfg.ClientID {
-			return fmt.Errorf("%w: %q", ErrUntrustedAudience, aud)
-		}
-	}
-	if (claims.AuthorizedParty != "" || len(claims.Audience) > 1) && claims.AuthorizedParty != c.cfg.ClientID {
-		return fmt.Errorf("%w: %q", ErrAuthorizedParty, claims.AuthorizedParty)
+	if err := c.checkAudience(claims.Audience, claims.AuthorizedParty); err != nil {
+		return err
 	}
 	issued := claims.IssuedAt.Time()
 	if claims.IssuedAt == 0 || issued.After(now.Add(skew)) || issued.Before(now.Add(-maxIDTokenAge-skew)) {
@@ -155,6 +152,22 @@ func (c *Client) checkClaims(claims *Claims, want Expectations) error {
 		if claims.Issuer != prev.Issuer || claims.Subject != prev.Subject || !sameAudience(claims.Audience, prev.Audience) {
 			return ErrSubjectChanged
 		}
+	}
+	return nil
+}
+
+// checkAudience adds to go-oidc's aud check, which only asks that aud
+// contains us. We trust no other audience: a token also meant for another
+// client could be replayed to it. Since aud then holds only us, azp, when
+// present, must name us too.
+func (c *Client) checkAudience(aud []string, azp string) error {
+	for _, a := range aud {
+		if a != c.cfg.ClientID {
+			return fmt.Errorf("%w: %q", ErrUntrustedAudience, a)
+		}
+	}
+	if azp != "" && azp != c.cfg.ClientID {
+		return fmt.Errorf("%w: %q", ErrAuthorizedParty, azp)
 	}
 	return nil
 }

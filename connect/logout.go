@@ -54,15 +54,31 @@ var ErrLogoutTokenInvalid = errors.New("connect: logout token rejected")
 // VerifyLogoutToken checks a back-channel logout token (OIDC Back-Channel
 // Logout 2.6). go-oidc checks the signature (RS256/ES256 only, never
 // "none"), iss, aud, exp, jti, the events claim, sid or sub, and that there
-// is no nonce. We add what it leaves to us: iat within the skew window.
+// is no nonce. We add what it leaves to us, as for ID tokens: no untrusted
+// audience, azp, and iat within the skew window. ErrLogoutTokenInvalid
+// means "answer 400"; ErrUnavailable (CONNECT's keys could not be fetched)
+// means "answer 503".
 func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToken, error) {
 	p, err := c.discovered(ctx)
 	if err != nil {
 		return nil, err
 	}
-	lt, err := p.verifier.VerifyLogout(c.backEndContext(ctx), raw)
+	var keysUnavailable error
+	lt, err := p.verifier.VerifyLogout(withKeyFetchReport(c.backEndContext(ctx), &keysUnavailable), raw)
+	if keysUnavailable != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, keysUnavailable)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrLogoutTokenInvalid, err)
+	}
+	var azp struct {
+		AuthorizedParty string `json:"azp"`
+	}
+	if err := lt.Claims(&azp); err != nil {
+		return nil, fmt.Errorf("%w: claims: %v", ErrLogoutTokenInvalid, err)
+	}
+	if err := c.checkAudience(lt.Audience, azp.AuthorizedParty); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrLogoutTokenInvalid, err)
 	}
 	now, skew := c.cfg.Now(), c.cfg.ClockSkew
 	if lt.IssuedAt.IsZero() || lt.IssuedAt.After(now.Add(skew)) || lt.IssuedAt.Before(now.Add(-maxIDTokenAge-skew)) {

@@ -35,18 +35,24 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 		app.backchannelAnswer(w, r, http.StatusBadRequest, "invalid_request", err)
 		return
 	}
-	first, err := app.sessions.FirstUseOfLogoutToken(ctx, token.ID, token.Expiry)
+	seen, err := app.sessions.LogoutTokenSeen(ctx, token.ID)
 	if err != nil {
 		app.backchannelAnswer(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err)
 		return
 	}
-	if !first {
+	if seen {
 		app.log.Info("back-channel logout token replayed; nothing more to end", "request_id", requestID(ctx))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	ended, err := app.sessions.EndSessions(ctx, token.SessionID, token.Subject)
 	if err != nil {
+		app.backchannelAnswer(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err)
+		return
+	}
+	// Recorded only once its sessions are ended: a retry after a failure
+	// part-way must still end them.
+	if err := app.sessions.RememberLogoutToken(ctx, token.ID, token.Expiry); err != nil {
 		app.backchannelAnswer(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -42,13 +43,15 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// endLocalSession revokes the session's tokens, refresh token first (that
-// ends the grant), then the access token, and deletes the session. A
-// revocation that fails is logged and the logout goes on: the user asked
-// to leave, and the tokens expire anyway. It returns the ID token, the
-// id_token_hint for CONNECT's logout.
+// endLocalSession deletes the session and its tokens, then revokes the
+// tokens at CONNECT: refresh token first (that ends the grant), then the
+// access token. The session goes first, and nothing here depends on the
+// visitor waiting: a closed tab must not leave the session alive. A
+// revocation that fails is logged and the logout stands; the tokens
+// expire anyway. It returns the ID token, the id_token_hint for CONNECT's
+// logout.
 func (app *App) endLocalSession(r *http.Request) (string, error) {
-	ctx := r.Context()
+	ctx := context.WithoutCancel(r.Context())
 	u, ok := app.sessions.CurrentUser(ctx)
 	if !ok {
 		return "", nil
@@ -57,17 +60,18 @@ func (app *App) endLocalSession(r *http.Request) (string, error) {
 	if err != nil && !errors.Is(err, store.ErrNoTokens) {
 		return "", err
 	}
-	for _, t := range []struct{ token, hint string }{
-		{rec.Tokens.RefreshToken, "refresh_token"},
-		{rec.Tokens.AccessToken, "access_token"},
-	} {
-		app.revokeQuietly(ctx, t.token, t.hint)
-	}
 	if err := app.sessions.LogOut(ctx); err != nil {
 		return "", err
 	}
+	ctx, cancel := context.WithTimeout(ctx, revocationTimeout)
+	defer cancel()
+	app.revokeQuietly(ctx, rec.Tokens.RefreshToken, "refresh_token")
+	app.revokeQuietly(ctx, rec.Tokens.AccessToken, "access_token")
 	return rec.Tokens.IDToken, nil
 }
+
+// revocationTimeout bounds how long logging out waits for CONNECT.
+const revocationTimeout = 5 * time.Second
 
 // revokeQuietly revokes a token at CONNECT; a failure is logged, not
 // returned, because nothing the visitor does next depends on it.

@@ -80,3 +80,26 @@ func TestConnectOutageGivesA503AndTheAppRecovers(t *testing.T) {
 		wantLoggedOut(t, site, b)
 	})
 }
+
+func TestUnreachableKeysAreAnOutageNotABadToken(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	keysDown := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/public_keys.jwks") {
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		site.provider.ServeHTTP(w, r)
+	})
+	site.issuer.Config.Handler = keysDown
+
+	t.Run("a logout token is answered 503, so CONNECT retries", func(t *testing.T) {
+		token, _ := site.provider.SignLogoutToken(logoutClaims(site, "", testUser().Sub))
+		wantStatus(t, "POST logout token while the JWK set is down", postLogoutToken(t, site, token), http.StatusServiceUnavailable)
+	})
+	t.Run("a callback answers 503 and creates no session", func(t *testing.T) {
+		b := newBrowser(t)
+		callback := b.loginAt(b.startLogin(site, ""), testUser().Sub, true, "login").location
+		wantStatus(t, "callback while the JWK set is down", b.get(callback), http.StatusServiceUnavailable)
+		wantLoggedOut(t, site, b)
+	})
+}

@@ -6,7 +6,7 @@ import (
 )
 
 // maxReturnPathLength keeps a return path from bloating the login cookie.
-const maxReturnPathLength = 512
+const maxReturnPathLength = 256
 
 // safeReturnPath returns raw if it is a path on this site, and "/"
 // otherwise. return_to arrives in a URL anyone can craft; redirecting to it

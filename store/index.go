@@ -30,8 +30,9 @@ type sessionIndex interface {
 	add(ctx context.Context, keys []string, entry string, ttl time.Duration) error
 	remove(ctx context.Context, keys []string, entry string) error
 	members(ctx context.Context, key string) ([]string, error)
-	// claim sets key if it is not set, and reports whether it did.
-	claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// mark sets a marker for ttl; marked reports whether it is set.
+	mark(ctx context.Context, key string, ttl time.Duration) error
+	marked(ctx context.Context, key string) (bool, error)
 }
 
 // indexKeys are the index sets a session with these claims belongs to.
@@ -75,19 +76,24 @@ func (s *Sessions) EndSessions(ctx context.Context, sid, sub string) (int, error
 	return len(entries), nil
 }
 
-// FirstUseOfLogoutToken records a logout token's jti until the token
-// expires, and reports whether this is the first time it is seen; a replay
-// must end nothing new.
-func (s *Sessions) FirstUseOfLogoutToken(ctx context.Context, jti string, expiry time.Time) (bool, error) {
-	ttl := time.Until(expiry)
-	if ttl < time.Minute {
-		ttl = time.Minute
-	}
-	first, err := s.index.claim(ctx, jtiKey(jti), ttl)
+// LogoutTokenSeen reports whether a logout token with this jti has been
+// acted on already; a replay must end nothing new.
+func (s *Sessions) LogoutTokenSeen(ctx context.Context, jti string) (bool, error) {
+	seen, err := s.index.marked(ctx, jtiKey(jti))
 	if err != nil {
-		return false, unavailable("record logout token", err)
+		return false, unavailable("read logout token cache", err)
 	}
-	return first, nil
+	return seen, nil
+}
+
+// RememberLogoutToken records a logout token's jti until the token
+// expires (and at least a minute, against clock skew).
+func (s *Sessions) RememberLogoutToken(ctx context.Context, jti string, expiry time.Time) error {
+	ttl := max(time.Until(expiry), time.Minute)
+	if err := s.index.mark(ctx, jtiKey(jti), ttl); err != nil {
+		return unavailable("record logout token", err)
+	}
+	return nil
 }
 
 // redisIndex keeps the index in Redis sets.
@@ -120,19 +126,24 @@ func (x redisIndex) members(ctx context.Context, key string) ([]string, error) {
 	return x.rdb.SMembers(ctx, key).Result()
 }
 
-func (x redisIndex) claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	return x.rdb.SetNX(ctx, key, 1, ttl).Result()
+func (x redisIndex) mark(ctx context.Context, key string, ttl time.Duration) error {
+	return x.rdb.Set(ctx, key, 1, ttl).Err()
+}
+
+func (x redisIndex) marked(ctx context.Context, key string) (bool, error) {
+	n, err := x.rdb.Exists(ctx, key).Result()
+	return n == 1, err
 }
 
 // memoryIndex is the same in one process, for sessions kept in memory.
 type memoryIndex struct {
-	mu      sync.Mutex
-	sets    map[string]map[string]time.Time // key -> entry -> expiry
-	claimed map[string]time.Time            // key -> expiry
+	mu    sync.Mutex
+	sets  map[string]map[string]time.Time // key -> entry -> expiry
+	marks map[string]time.Time            // key -> expiry
 }
 
 func newMemoryIndex() *memoryIndex {
-	return &memoryIndex{sets: map[string]map[string]time.Time{}, claimed: map[string]time.Time{}}
+	return &memoryIndex{sets: map[string]map[string]time.Time{}, marks: map[string]time.Time{}}
 }
 
 func (x *memoryIndex) add(_ context.Context, keys []string, entry string, ttl time.Duration) error {
@@ -171,12 +182,16 @@ func (x *memoryIndex) members(_ context.Context, key string) ([]string, error) {
 	return entries, nil
 }
 
-func (x *memoryIndex) claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+func (x *memoryIndex) mark(_ context.Context, key string, ttl time.Duration) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if expiry, ok := x.claimed[key]; ok && time.Now().Before(expiry) {
-		return false, nil
-	}
-	x.claimed[key] = time.Now().Add(ttl)
-	return true, nil
+	x.marks[key] = time.Now().Add(ttl)
+	return nil
+}
+
+func (x *memoryIndex) marked(_ context.Context, key string) (bool, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	until, ok := x.marks[key]
+	return ok && time.Now().Before(until), nil
 }

@@ -78,7 +78,15 @@ func (t *LoginTransactions) Save(w http.ResponseWriter, r *http.Request, tx Logi
 	if len(pending) > maxPendingLogins {
 		pending = pending[len(pending)-maxPendingLogins:]
 	}
-	return t.write(w, r, pending)
+	// Long return paths can push the cookie past the browser's 4 KB limit;
+	// then older pending logins give way until the new one fits.
+	for {
+		err := t.write(w, r, pending)
+		if err == nil || len(pending) == 1 {
+			return err
+		}
+		pending = pending[1:]
+	}
 }
 
 // Take finds the pending login for state and removes it from the cookie, so
