@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,10 @@ import (
 func NeedsRefresh(t TokenSet, now time.Time, margin time.Duration) bool {
 	return t.RefreshToken != "" && !t.Expiry.IsZero() && !now.Add(margin).Before(t.Expiry)
 }
+
+// ErrNoRefreshToken means the session holds no refresh token, so access
+// cannot be renewed without a new login.
+var ErrNoRefreshToken = errors.New("connect: no refresh token to refresh with")
 
 // Refreshed is the outcome of a refresh: the new tokens and, when CONNECT
 // sent a new ID token, its checked claims.
@@ -34,6 +39,9 @@ type Refreshed struct {
 // An invalid_grant error (see IsInvalidGrant) means the authorization is
 // gone: expired, revoked, or the user logged out at CONNECT.
 func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) (*Refreshed, error) {
+	if current.RefreshToken == "" {
+		return nil, ErrNoRefreshToken
+	}
 	p, err := c.discovered(ctx)
 	if err != nil {
 		return nil, err
@@ -52,16 +60,13 @@ func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) 
 	if tokens.RefreshToken == "" {
 		tokens.RefreshToken = current.RefreshToken
 	}
-	out := &Refreshed{Tokens: tokens}
 	if tokens.IDToken == "" {
 		tokens.IDToken = current.IDToken // keep one for id_token_hint at logout
-		out.Tokens = tokens
-		return out, nil
+		return &Refreshed{Tokens: tokens}, nil
 	}
 	claims, err := c.VerifyIDToken(ctx, tokens.IDToken, Expectations{Previous: &session})
 	if err != nil {
 		return nil, fmt.Errorf("refresh tokens: %w", err)
 	}
-	out.Claims = claims
-	return out, nil
+	return &Refreshed{Tokens: tokens, Claims: claims}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -26,6 +25,10 @@ type TokenSet struct {
 	// Scope is what CONNECT granted, which may be less than was asked.
 	Scope string `json:"scope"`
 }
+
+// ErrBadResponse is an answer from CONNECT that the client cannot use: an
+// unexpected status, or a body that does not parse. Callers answer 502.
+var ErrBadResponse = errors.New("connect: unexpected answer from CONNECT")
 
 // ProviderError is an OAuth error answer from CONNECT's token or revocation
 // endpoint. Its Code is RFC 6749's error, such as "invalid_grant"; the
@@ -86,11 +89,12 @@ func classify(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, pe)
 	}
 	var netErr net.Error
-	var urlErr *url.Error
-	if errors.As(err, &netErr) || errors.As(err, &urlErr) {
+	if errors.As(err, &netErr) {
 		return fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	// Anything else is an answer we cannot use, such as a 200 without an
+	// access token.
+	return fmt.Errorf("%s: %w: %v", op, ErrBadResponse, err)
 }
 
 // scopeMissing returns the requested scopes that were not granted.
@@ -111,11 +115,11 @@ func scopeMissing(requested []string, granted string) []string {
 }
 
 // statusError is a non-2xx answer from an endpoint that is not OAuth's token
-// endpoint (userinfo, revocation).
+// endpoint (userinfo, revocation): an outage for 5xx, else an answer we
+// cannot use.
 func statusError(op string, resp *http.Response) error {
-	err := fmt.Errorf("%s: CONNECT answered %s", op, resp.Status)
 	if resp.StatusCode >= 500 {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%s: %w: CONNECT answered %s", op, ErrUnavailable, resp.Status)
 	}
-	return err
+	return fmt.Errorf("%s: %w: CONNECT answered %s", op, ErrBadResponse, resp.Status)
 }

@@ -59,7 +59,7 @@ func (c *Client) UserInfo(ctx context.Context, accessToken, wantSubject string) 
 	}
 	var info UserInfo
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxUserInfoSize)).Decode(&info); err != nil {
-		return nil, fmt.Errorf("userinfo: decode: %w", err)
+		return nil, fmt.Errorf("userinfo: %w: %v", ErrBadResponse, err)
 	}
 	if info.Subject == "" || info.Subject != wantSubject {
 		return nil, fmt.Errorf("%w: got %q", ErrUserInfoSubMismatch, info.Subject)

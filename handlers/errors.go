@@ -93,7 +93,7 @@ func explain(err error) *pageError {
 	case errors.Is(err, connect.ErrAccessTokenRejected):
 		return &pageError{http.StatusBadGateway, "CONNECT did not accept our access",
 			"CONNECT refused this session's access token even after it was renewed. Please try again later, or log out and in again.", err}
-	case errors.As(err, &provider), isIDTokenError(err):
+	case errors.As(err, &provider), errors.Is(err, connect.ErrBadResponse), isIDTokenError(err):
 		return &pageError{http.StatusBadGateway, "CONNECT's answer was not accepted",
 			"The answer from Telenor CONNECT ID did not pass our checks, so you are not logged in. Please try again; if it keeps happening, tell us the reference below.", err}
 	default:

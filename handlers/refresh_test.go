@@ -177,6 +177,17 @@ func TestRefresh(t *testing.T) {
 		}
 	})
 
+	t.Run("a refresh that fails with an outage keeps the session for a retry", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{})
+		b := newBrowser(t)
+		b.logIn(site, "/protected", true)
+		site.clock.Advance(makeTokensDue)
+		site.provider.SetFaults(localconnect.Faults{TokenStatus: http.StatusServiceUnavailable})
+		wantStatus(t, "GET /profile while the token endpoint is down", b.get(site.app.URL+"/profile"), http.StatusServiceUnavailable)
+		site.provider.SetFaults(localconnect.Faults{})
+		wantStatus(t, "GET /profile once CONNECT is back", b.get(site.app.URL+"/profile"), http.StatusOK)
+	})
+
 	t.Run("a new ID token for another user is refused", func(t *testing.T) {
 		site := newTestSite(t, siteOptions{})
 		b := newBrowser(t)
