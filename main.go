@@ -115,7 +115,12 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Ping:          ping,
 		Logger:        logger,
 		Issuer:        cfg.IssuerURL(),
-		BaseURL:       cfg.BaseURL.String(),
+		Registration: handlers.Registration{
+			RedirectURL:           cfg.RedirectURL(),
+			PostLogoutRedirectURL: cfg.PostLogoutRedirectURL(),
+			BackchannelLogoutURL:  cfg.BackchannelLogoutURL(),
+			InsecureBaseURL:       cfg.InsecureBaseURL(),
+		},
 		Scopes:        cfg.Scopes,
 		Warnings:      cfg.Warnings(),
 		StandInURL:    standInURL,
@@ -134,7 +139,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return err
 	}
 	servers = append(servers, site)
-	logger.Info("CONNECT sample is running", "url", cfg.BaseURL.String(), "issuer", cfg.IssuerURL(), "client_id", cfg.ClientID)
+	logger.Info("CONNECT sample is running", "config", cfg)
 
 	// Load discovery now rather than on the first visitor's click. A
 	// failure is not fatal: the client retries on the next request.

@@ -184,10 +184,16 @@ func (c *Config) Warnings() []string {
 	if c.RandomSessionSecret {
 		w = append(w, "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.")
 	}
-	if c.BaseURL.Scheme == "http" && !isLoopback(c.BaseURL.Hostname()) {
+	if c.InsecureBaseURL() {
 		w = append(w, fmt.Sprintf("APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.", c.BaseURL))
 	}
 	return w
+}
+
+// InsecureBaseURL reports whether APP_BASE_URL is plain http on a host
+// other than this machine: CONNECT refuses such redirect URIs.
+func (c *Config) InsecureBaseURL() bool {
+	return c.BaseURL.Scheme == "http" && !isLoopback(c.BaseURL.Hostname())
 }
 
 // LogValue lets the settings be logged without their secrets.
@@ -259,6 +265,9 @@ func (r *reader) issuer(name string) string {
 	switch {
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		r.errorf(name, "must be an https URL such as https://connect.staging.telenordigital.com/oauth, got %q", s)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		// The code, the tokens and the client secret travel to the issuer.
+		r.errorf(name, "must be https (plain http only on localhost), got %q", s)
 	case u.User != nil:
 		r.errorf(name, "must not contain a user name or password")
 	case u.RawQuery != "" || u.ForceQuery || strings.Contains(s, "#"):

@@ -209,6 +209,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 			`config: CONNECT_ISSUER: must be an https URL such as https://connect.staging.telenordigital.com/oauth, got "connect.telenordigital.com"`},
 		{"an ftp issuer", map[string]string{"CONNECT_ISSUER": "ftp://connect.telenordigital.com/oauth", "CONNECT_CLIENT_ID": "x"},
 			`config: CONNECT_ISSUER: must be an https URL ...`},
+		{"a plain http issuer on a public host", map[string]string{"CONNECT_ISSUER": "http://connect.telenordigital.com/oauth", "CONNECT_CLIENT_ID": "x"},
+			`config: CONNECT_ISSUER: must be https (plain http only on localhost), got "http://connect.telenordigital.com/oauth"`},
 		{"an issuer with a query", map[string]string{"CONNECT_ISSUER": "https://connect.telenordigital.com/oauth?x=1", "CONNECT_CLIENT_ID": "x"},
 			`config: CONNECT_ISSUER: must not have a query or fragment, got "https://connect.telenordigital.com/oauth?x=1"`},
 		{"an issuer without a client id", map[string]string{"CONNECT_ISSUER": "https://connect.telenordigital.com/oauth"},

@@ -26,8 +26,8 @@ type Options struct {
 
 	// Issuer is CONNECT's issuer; its origin is allowed as a form target.
 	Issuer string
-	// BaseURL is the app's public URL; the URIs to register derive from it.
-	BaseURL string
+	// Registration is what /setup tells a partner to register.
+	Registration Registration
 	// Scopes are the scopes every login requests.
 	Scopes []string
 	// Warnings are the configuration's warnings (in-memory sessions, a
@@ -49,6 +49,17 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Registration is the client's URIs as registered with Telenor, derived
+// from APP_BASE_URL by config.
+type Registration struct {
+	RedirectURL           string
+	PostLogoutRedirectURL string
+	BackchannelLogoutURL  string
+	// InsecureBaseURL is true for plain http on a host other than
+	// localhost, which CONNECT refuses.
+	InsecureBaseURL bool
+}
+
 // App holds every dependency of the handlers. It is built once by New and
 // shared by all requests.
 type App struct {
@@ -63,7 +74,7 @@ type App struct {
 	formTargets   string
 	standInURL    string
 	issuer        string
-	baseURL       string
+	registration Registration
 	scopes        []string
 	warnings      []string
 	sso           bool
@@ -101,7 +112,7 @@ func New(o Options) (*App, error) {
 		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
 		standInURL:    o.StandInURL,
 		issuer:        o.Issuer,
-		baseURL:       o.BaseURL,
+		registration: o.Registration,
 		scopes:        o.Scopes,
 		warnings:      o.Warnings,
 		sso:           o.SSO,

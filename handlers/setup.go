@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/telenordigital/connect-web-sample/connect"
@@ -15,10 +13,10 @@ import (
 // not have. It never shows the client secret, only whether one is set.
 func (app *App) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	page := setupPage{
-		RedirectURI:           app.baseURL + "/connect/oauth2callback",
-		PostLogoutRedirectURI: app.baseURL + "/connect/logoutcallback",
-		BackchannelLogoutURI:  app.baseURL + "/connect/backchannellogout",
-		HTTPSWarning:          httpsWarning(app.baseURL),
+		RedirectURI:           app.registration.RedirectURL,
+		PostLogoutRedirectURI: app.registration.PostLogoutRedirectURL,
+		BackchannelLogoutURI:  app.registration.BackchannelLogoutURL,
+		InsecureBaseURL:       app.registration.InsecureBaseURL,
 		ClientID:              app.connect.ClientID(),
 		Confidential:          app.connect.Confidential(),
 		SSO:                   app.sso,
@@ -46,8 +44,8 @@ type setupPage struct {
 	RedirectURI           string
 	PostLogoutRedirectURI string
 	BackchannelLogoutURI  string
-	// HTTPSWarning is why CONNECT would refuse the redirect URIs, or "".
-	HTTPSWarning string
+	// InsecureBaseURL: CONNECT would refuse these http redirect URIs.
+	InsecureBaseURL bool
 	ClientID     string
 	Confidential bool
 	SSO          bool
@@ -58,28 +56,4 @@ type setupPage struct {
 	Endpoints    connect.Endpoints
 	StandIn      bool
 	Warnings     []string
-}
-
-// httpsWarning explains why CONNECT would refuse redirect URIs derived from
-// baseURL, or returns "" when it would accept them: CONNECT requires https
-// for every redirect URI except on localhost.
-func httpsWarning(baseURL string) string {
-	u, err := url.Parse(baseURL)
-	if err != nil || u.Host == "" {
-		return "APP_BASE_URL is not an absolute URL, so the redirect URIs below cannot be registered. Set it to the address your users type, e.g. https://app.example.com."
-	}
-	if u.Scheme == "https" || isLocalhost(u.Hostname()) {
-		return ""
-	}
-	return "APP_BASE_URL uses " + u.Scheme + " on " + u.Hostname() + ": CONNECT accepts non-https redirect URIs only on localhost. Serve the app over https and set APP_BASE_URL to its https:// address."
-}
-
-// isLocalhost reports whether host is this machine: localhost or a
-// loopback address, the only hosts CONNECT lets a redirect URI use http.
-func isLocalhost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -37,6 +37,7 @@ type testSite struct {
 	// What a second instance of the app needs to share with the first.
 	keys  store.Keys
 	redis *redis.Client
+	opts  siteOptions
 }
 
 type siteOptions struct {
@@ -45,6 +46,10 @@ type siteOptions struct {
 	// noBackchannel registers the client without a back-channel logout
 	// URI, so only a failing refresh tells the app a session has ended.
 	noBackchannel bool
+	// insecureBaseURL and warnings are what config would say of a bad
+	// APP_BASE_URL, for /setup.
+	insecureBaseURL bool
+	warnings        []string
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -85,7 +90,7 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := &testSite{app: appServer, provider: provider, issuer: issuerServer, logs: &syncBuffer{}, clock: &testClock{}, keys: keys, redis: opts.redis}
+	site := &testSite{app: appServer, provider: provider, issuer: issuerServer, logs: &syncBuffer{}, clock: &testClock{}, keys: keys, redis: opts.redis, opts: opts}
 	if site.redis == nil {
 		site.redis = storetest.Redis(t)
 	}
@@ -114,13 +119,19 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 		t.Fatal(err)
 	}
 	app, err := New(Options{
-		Connect:       client,
-		Sessions:      sessions,
-		Logins:        store.NewLoginTransactions(site.keys, false, nil),
-		Ping:          func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
-		Logger:        slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Issuer:        site.provider.Issuer(),
-		BaseURL:       appURL,
+		Connect:  client,
+		Sessions: sessions,
+		Logins:   store.NewLoginTransactions(site.keys, false, nil),
+		Ping:     func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
+		Logger:   slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Issuer:   site.provider.Issuer(),
+		Registration: Registration{
+			RedirectURL:           appURL + "/connect/oauth2callback",
+			PostLogoutRedirectURL: appURL + "/connect/logoutcallback",
+			BackchannelLogoutURL:  appURL + "/connect/backchannellogout",
+			InsecureBaseURL:       site.opts.insecureBaseURL,
+		},
+		Warnings:      site.opts.warnings,
 		Scopes:        []string{"openid", "profile", "email", "phone"},
 		StandInURL:    site.issuer.URL,
 		SSO:           true,
