@@ -109,12 +109,12 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		standInURL = cfg.LocalConnectURL.String()
 	}
 	app, err := handlers.New(handlers.Options{
-		Connect:       client,
-		Sessions:      sessions,
-		Logins:        store.NewLoginTransactions(keys, cfg.SecureCookies(), nil),
-		Ping:          ping,
-		Logger:        logger,
-		Issuer:        cfg.IssuerURL(),
+		Connect:  client,
+		Sessions: sessions,
+		Logins:   store.NewLoginTransactions(keys, cfg.SecureCookies(), nil),
+		Ping:     ping,
+		Logger:   logger,
+		Issuer:   cfg.IssuerURL(),
 		Registration: handlers.Registration{
 			RedirectURL:           cfg.RedirectURL(),
 			PostLogoutRedirectURL: cfg.PostLogoutRedirectURL(),

@@ -74,7 +74,7 @@ type App struct {
 	formTargets   string
 	standInURL    string
 	issuer        string
-	registration Registration
+	registration  Registration
 	scopes        []string
 	warnings      []string
 	sso           bool
@@ -112,7 +112,7 @@ func New(o Options) (*App, error) {
 		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
 		standInURL:    o.StandInURL,
 		issuer:        o.Issuer,
-		registration: o.Registration,
+		registration:  o.Registration,
 		scopes:        o.Scopes,
 		warnings:      o.Warnings,
 		sso:           o.SSO,

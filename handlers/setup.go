@@ -46,14 +46,14 @@ type setupPage struct {
 	BackchannelLogoutURI  string
 	// InsecureBaseURL: CONNECT would refuse these http redirect URIs.
 	InsecureBaseURL bool
-	ClientID     string
-	Confidential bool
-	SSO          bool
-	Scopes       []string
-	Issuer       string
-	DiscoveryURL string
-	Discovered   bool
-	Endpoints    connect.Endpoints
-	StandIn      bool
-	Warnings     []string
+	ClientID        string
+	Confidential    bool
+	SSO             bool
+	Scopes          []string
+	Issuer          string
+	DiscoveryURL    string
+	Discovered      bool
+	Endpoints       connect.Endpoints
+	StandIn         bool
+	Warnings        []string
 }
