@@ -44,6 +44,9 @@ func (c *Client) Exchange(ctx context.Context, code string, pending PendingLogin
 		MaxAge: pending.MaxAge,
 	})
 	if err != nil {
+		// Tokens we will not use must not stay valid at CONNECT; the ID
+		// token's error is the one that matters.
+		_ = c.RevokeTokens(ctx, tokens)
 		return nil, fmt.Errorf("exchange code: %w", err)
 	}
 	return &Login{Tokens: tokens, Claims: *claims}, nil

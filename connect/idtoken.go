@@ -137,21 +137,38 @@ func (c *Client) checkClaims(claims *Claims, want Expectations) error {
 	if claims.IssuedAt == 0 || issued.After(now.Add(skew)) || issued.Before(now.Add(-maxIDTokenAge-skew)) {
 		return fmt.Errorf("%w: iat %s, now %s", ErrIssuedAt, issued.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
-	if want.ACR != "" && !acrAtLeast(claims.ACR, want.ACR) {
-		return &ClaimError{Err: ErrInsufficientACR, Detail: fmt.Sprintf("level of assurance %q, at least %q required", claims.ACR, want.ACR)}
-	}
-	if want.MaxAge > 0 {
-		if claims.AuthTime == 0 {
-			return &ClaimError{Err: ErrAuthTimeTooOld, Detail: "no authentication time given, one was required"}
-		}
-		if age := now.Sub(claims.AuthTime.Time()); age > want.MaxAge+skew {
-			return &ClaimError{Err: ErrAuthTimeTooOld, Detail: fmt.Sprintf("authenticated %s ago, at most %s allowed", age.Round(time.Second), want.MaxAge)}
-		}
+	if err := c.assurance(claims, want.ACR, want.MaxAge); err != nil {
+		return err
 	}
 	if prev := want.Previous; prev != nil {
 		if claims.Issuer != prev.Issuer || claims.Subject != prev.Subject || !sameAudience(claims.Audience, prev.Audience) {
 			return ErrSubjectChanged
 		}
+	}
+	return nil
+}
+
+// Meets reports whether claims reach level of assurance acr and an
+// authentication no older than maxAge (zero: any age). It is the rule the
+// callback applies to a fresh ID token, with the same allowance for clock
+// skew, so a page that checks a session with it and sends the user to log
+// in again cannot disagree with the callback and loop.
+func (c *Client) Meets(claims Claims, acr string, maxAge time.Duration) bool {
+	return c.assurance(&claims, acr, maxAge) == nil
+}
+
+func (c *Client) assurance(claims *Claims, acr string, maxAge time.Duration) error {
+	if acr != "" && !acrAtLeast(claims.ACR, acr) {
+		return &ClaimError{Err: ErrInsufficientACR, Detail: fmt.Sprintf("level of assurance %q, at least %q required", claims.ACR, acr)}
+	}
+	if maxAge <= 0 {
+		return nil
+	}
+	if claims.AuthTime == 0 {
+		return &ClaimError{Err: ErrAuthTimeTooOld, Detail: "no authentication time given, one was required"}
+	}
+	if age := c.cfg.Now().Sub(claims.AuthTime.Time()); age > maxAge+c.cfg.ClockSkew {
+		return &ClaimError{Err: ErrAuthTimeTooOld, Detail: fmt.Sprintf("authenticated %s ago, at most %s allowed", age.Round(time.Second), maxAge)}
 	}
 	return nil
 }
@@ -180,9 +197,6 @@ func acrAtLeast(got, want string) bool {
 	w, err2 := strconv.Atoi(want)
 	return err1 == nil && err2 == nil && g >= w
 }
-
-// ACRAtLeast reports whether the claims' acr reaches the given level.
-func (c *Claims) ACRAtLeast(level string) bool { return acrAtLeast(c.ACR, level) }
 
 func sameAudience(a, b audience) bool {
 	if len(a) != len(b) {

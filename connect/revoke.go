@@ -3,11 +3,13 @@ package connect
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Revoke asks CONNECT to invalidate a token (RFC 7009), so that nobody can
@@ -52,3 +54,23 @@ func (c *Client) Revoke(ctx context.Context, token, hint string) error {
 	}
 	return statusError("revoke "+hint, resp)
 }
+
+// RevokeTokens revokes a token set: the refresh token first (that ends
+// the grant), then the access token. It goes on after a failure, and is
+// bounded by its own short timeout, not by ctx's cancellation: a visitor
+// who closes the tab must not leave the tokens valid.
+func (c *Client) RevokeTokens(ctx context.Context, t TokenSet) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revocationTimeout)
+	defer cancel()
+	var errs []error
+	if t.RefreshToken != "" {
+		errs = append(errs, c.Revoke(ctx, t.RefreshToken, "refresh_token"))
+	}
+	if t.AccessToken != "" {
+		errs = append(errs, c.Revoke(ctx, t.AccessToken, "access_token"))
+	}
+	return errors.Join(errs...)
+}
+
+// revocationTimeout bounds how long RevokeTokens waits for CONNECT.
+const revocationTimeout = 5 * time.Second

@@ -32,7 +32,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	if code := q.Get("error"); code != "" {
-		return app.loginRefused(w, r, code, q.Get("error_description"))
+		return app.loginRefused(w, r, tx, code, q.Get("error_description"))
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -47,7 +47,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	if current, ok := app.sessions.CurrentUser(r.Context()); ok && tx.StepUp && current.Claims.Subject != login.Claims.Subject {
 		// Someone else logged in at CONNECT. The session stays as it was,
 		// and the other user's fresh tokens are thrown away at CONNECT too.
-		app.revokeQuietly(r.Context(), login.Tokens.RefreshToken, "refresh_token")
+		app.revokeTokens(r.Context(), login.Tokens)
 		return &pageError{status: http.StatusForbidden, title: "That was another user",
 			message: "The extra check was passed by a different CONNECT user than the one logged in here, so it does not count. You are still logged in as before.",
 			err:     connect.ErrSubjectChanged}
@@ -65,22 +65,25 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 // loginRefused handles a callback with error=: CONNECT did not log the user
 // in. Its error code and description are for developers, so they go to the
 // log, and the visitor gets a plain explanation.
-func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, code, description string) error {
+func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, tx store.LoginTransaction, code, description string) error {
 	if len(description) > 200 {
 		description = description[:200]
 	}
 	app.log.Warn("CONNECT refused the login", "error", code, "error_description", description, "request_id", requestID(r.Context()))
-	switch code {
-	case "access_denied":
+	switch {
+	case tx.StepUp && code == "access_denied":
+		return &pageError{status: http.StatusForbidden, title: "You cancelled the extra check",
+			message: "You are still logged in as before, but this page needs a recent password login at CONNECT."}
+	case code == "access_denied":
 		return &pageError{status: http.StatusForbidden, title: "You cancelled the login",
 			message: "You are not logged in. You can log in again whenever you like."}
-	case "login_required", "interaction_required", "consent_required":
+	case code == "login_required" || code == "interaction_required" || code == "consent_required":
 		// The answer to prompt=none when the browser has no CONNECT session
 		// that can log in silently: an outcome, not an error.
 		app.sessions.SetFlash(r.Context(), "No CONNECT session in this browser: log in to start one.")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
-	case "temporarily_unavailable", "server_error":
+	case code == "temporarily_unavailable" || code == "server_error":
 		return &pageError{status: http.StatusServiceUnavailable, title: "CONNECT could not log you in just now",
 			message: "Telenor CONNECT ID had a temporary problem. Please try again in a minute."}
 	default:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -63,24 +62,16 @@ func (app *App) endLocalSession(r *http.Request) (string, error) {
 	if err := app.sessions.LogOut(ctx); err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, revocationTimeout)
-	defer cancel()
-	app.revokeQuietly(ctx, rec.Tokens.RefreshToken, "refresh_token")
-	app.revokeQuietly(ctx, rec.Tokens.AccessToken, "access_token")
+	app.revokeTokens(ctx, rec.Tokens)
 	return rec.Tokens.IDToken, nil
 }
 
-// revocationTimeout bounds how long logging out waits for CONNECT.
-const revocationTimeout = 5 * time.Second
-
-// revokeQuietly revokes a token at CONNECT; a failure is logged, not
-// returned, because nothing the visitor does next depends on it.
-func (app *App) revokeQuietly(ctx context.Context, token, hint string) {
-	if token == "" {
-		return
-	}
-	if err := app.connect.Revoke(ctx, token, hint); err != nil {
-		app.log.Warn("token revocation failed", "hint", hint, "error", err, "request_id", requestID(ctx))
+// revokeTokens revokes tokens the app no longer holds. A failure is
+// logged, not returned: the user asked to leave, and the tokens expire
+// anyway.
+func (app *App) revokeTokens(ctx context.Context, t connect.TokenSet) {
+	if err := app.connect.RevokeTokens(ctx, t); err != nil {
+		app.log.Warn("token revocation failed", "error", err, "request_id", requestID(ctx))
 	}
 }
 

@@ -79,6 +79,24 @@ func TestLogoutFromTheAppOnly(t *testing.T) {
 	}
 }
 
+func TestLogoutGoesOnWhenRevocationFails(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.logIn(site, "/protected", true)
+	site.issuer.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/revoke") {
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		site.provider.ServeHTTP(w, r)
+	})
+	wantStatus(t, "POST /logout while revocation is down", b.post(site.app.URL+"/logout", nil), http.StatusOK)
+	wantLoggedOut(t, site, b)
+	if !strings.Contains(site.logs.String(), "token revocation failed") {
+		t.Error("the failed revocation was not logged")
+	}
+}
+
 func TestLogoutEverywhere(t *testing.T) {
 	site := newTestSite(t, siteOptions{})
 	b := newBrowser(t)

@@ -20,7 +20,7 @@ const stepUpACR = "2"
 // again when the browser comes back.
 func (app *App) handleStepUp(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
-	if u.Claims.ACRAtLeast(stepUpACR) && app.now().Sub(u.Claims.AuthTime.Time()) <= app.stepUpMaxAge {
+	if app.connect.Meets(u.Claims, stepUpACR, app.stepUpMaxAge) {
 		app.render(w, r, http.StatusOK, "stepup.html", stepUpPage{
 			Claims:     u.Claims,
 			ValidUntil: u.Claims.AuthTime.Time().Add(app.stepUpMaxAge),

@@ -72,6 +72,9 @@ func TestStepUp(t *testing.T) {
 				t.Fatalf("step-up callback = %d, want 403\n%s", callback.status, callback.body)
 			}
 			site.provider.SetFaults(localconnect.Faults{})
+			if n := site.provider.Count("revoke"); n != 2 {
+				t.Errorf("revocation endpoint called %d times, want 2: the refused login's tokens must not stay valid", n)
+			}
 			after := sessionClaims(t, site, b)
 			if after.Subject != before.Subject || after.ACR != before.ACR || after.SessionID != before.SessionID {
 				t.Errorf("session claims changed from %+v to %+v, want the original session intact", before, after)
