@@ -129,14 +129,6 @@ func (c *Client) Discover(ctx context.Context) error {
 	return err
 }
 
-// Discovered reports whether discovery has succeeded, without contacting
-// CONNECT.
-func (c *Client) Discovered() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.provider != nil
-}
-
 // Endpoints returns the endpoints found by discovery.
 func (c *Client) Endpoints(ctx context.Context) (Endpoints, error) {
 	p, err := c.discovered(ctx)
@@ -162,7 +154,9 @@ func (c *Client) discovered(ctx context.Context) (*provider, error) {
 		return nil, c.lastErr
 	}
 	c.lastAttempt = c.cfg.Now()
-	p, err := c.discover(ctx)
+	// The outcome is shared by every caller, so one visitor giving up must
+	// not cancel it; the HTTP client's timeout bounds it.
+	p, err := c.discover(context.WithoutCancel(ctx))
 	if err != nil {
 		c.lastErr = fmt.Errorf("%w: discovery at %s: %v", ErrUnavailable, c.cfg.Issuer, err)
 		return nil, c.lastErr

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -141,7 +142,7 @@ func (c *Client) checkClaims(claims *Claims, want Expectations) error {
 		return err
 	}
 	if prev := want.Previous; prev != nil {
-		if claims.Issuer != prev.Issuer || claims.Subject != prev.Subject || !sameAudience(claims.Audience, prev.Audience) {
+		if claims.Issuer != prev.Issuer || claims.Subject != prev.Subject || !slices.Equal(claims.Audience, prev.Audience) {
 			return ErrSubjectChanged
 		}
 	}
@@ -196,18 +197,6 @@ func acrAtLeast(got, want string) bool {
 	g, err1 := strconv.Atoi(got)
 	w, err2 := strconv.Atoi(want)
 	return err1 == nil && err2 == nil && g >= w
-}
-
-func sameAudience(a, b audience) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // audience is the aud claim, which JWT allows as one string or an array.

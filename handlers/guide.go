@@ -94,7 +94,7 @@ var guideSteps = []guideStep{
 		Summary:   "The ID token's signature, issuer, audience, expiry, nonce and level of assurance are checked before a new server-side session is created.",
 		Page:      "/protected",
 		PageLabel: "Protected page: the checked claims",
-		Files:     []string{"connect/idtoken.go", "store/sessions.go", "handlers/middleware.go"},
+		Files:     []string{"connect/idtoken.go", "handlers/callback.go", "store/sessions.go"},
 	},
 	{
 		Number:    10,

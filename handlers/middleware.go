@@ -110,9 +110,6 @@ func securityHeaders(formTargets string, next http.Handler) http.Handler {
 // sends neither header, so it passes.
 func (app *App) crossOriginProtection(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
-	// Server to server: it carries neither header, so it would pass anyway;
-	// the bypass says so where a reader looks.
-	cop.AddInsecureBypassPattern("POST /connect/backchannellogout")
 	cop.SetDenyHandler(app.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{status: http.StatusForbidden, title: "Request refused",
 			message: "This form was sent from another web site, so it was not carried out. Use the buttons on this site instead."}

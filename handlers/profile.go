@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/telenordigital/connect-web-sample/connect"
@@ -39,11 +40,4 @@ type profilePage struct {
 
 // Granted reports whether a scope was granted, so the page can say why a
 // claim is missing.
-func (p profilePage) Granted(scope string) bool {
-	for _, s := range p.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
+func (p profilePage) Granted(scope string) bool { return slices.Contains(p.Scopes, scope) }

@@ -32,8 +32,11 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("GET /connect/logoutcallback", app.handle(app.handleLogoutCallback))
 	pages.Handle("GET /setup", app.handle(app.handleSetup))
 	pages.Handle("GET /guide", app.handle(app.handleGuide))
-	pages.Handle("/", app.handle(app.handleNotFound))
+	// Any other GET is a 404 page; another method on a known path is a 405.
+	pages.Handle("GET /", app.handle(app.handleNotFound))
 	mux.Handle("/", app.loadAndSaveSession(noStore(pages)))
 
-	return app.recoverPanic(app.logRequests(securityHeaders(app.formTargets, app.crossOriginProtection(mux))))
+	// Outermost first: every request gets an id and a log line, even one
+	// that panics.
+	return app.logRequests(app.recoverPanic(securityHeaders(app.formTargets, app.crossOriginProtection(mux))))
 }

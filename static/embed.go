@@ -5,6 +5,7 @@ package static
 import (
 	"embed"
 	"net/http"
+	"strings"
 )
 
 //go:embed *.css *.svg
@@ -15,6 +16,10 @@ var files embed.FS
 func Handler() http.Handler {
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fileServer.ServeHTTP(w, r)
 	})
