@@ -115,6 +115,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Ping:     ping,
 		Logger:   logger,
 		Issuer:   cfg.IssuerURL(),
+		HTTPS:    cfg.SecureCookies(),
 		Registration: handlers.Registration{
 			RedirectURL:           cfg.RedirectURL(),
 			PostLogoutRedirectURL: cfg.PostLogoutRedirectURL(),

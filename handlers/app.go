@@ -26,6 +26,9 @@ type Options struct {
 
 	// Issuer is CONNECT's issuer; its origin is allowed as a form target.
 	Issuer string
+	// HTTPS is true when APP_BASE_URL is https: browsers are then told to
+	// use nothing else (HSTS).
+	HTTPS bool
 	// Registration is what /setup tells a partner to register.
 	Registration Registration
 	// Scopes are the scopes every login requests.
@@ -75,6 +78,7 @@ type App struct {
 	standInURL    string
 	issuer        string
 	registration  Registration
+	https         bool
 	scopes        []string
 	warnings      []string
 	sso           bool
@@ -113,6 +117,7 @@ func New(o Options) (*App, error) {
 		standInURL:    o.StandInURL,
 		issuer:        o.Issuer,
 		registration:  o.Registration,
+		https:         o.HTTPS,
 		scopes:        o.Scopes,
 		warnings:      o.Warnings,
 		sso:           o.SSO,

@@ -89,7 +89,7 @@ func (app *App) recoverPanic(next http.Handler) http.Handler {
 // securityHeaders sets the headers every response gets. The policy allows
 // no script at all and styles only from /static; forms may post to us and
 // to CONNECT (the logout form's redirect goes there).
-func securityHeaders(formTargets string, next http.Handler) http.Handler {
+func securityHeaders(formTargets string, https bool, next http.Handler) http.Handler {
 	csp := "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; " +
 		"base-uri 'none'; frame-ancestors 'none'; form-action " + formTargets
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -100,6 +100,10 @@ func securityHeaders(formTargets string, next http.Handler) http.Handler {
 		// The callback URL carries the code: never send it on as a Referer.
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if https {
+			// Never over plain http again, so cookies and codes cannot leak.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

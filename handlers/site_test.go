@@ -260,6 +260,12 @@ func (b *browser) submitLogin(authorizeURL string, form url.Values) response {
 // session for this browser, there is no login page to fill in.
 func (b *browser) logIn(site *testSite, path string, staySignedIn bool) response {
 	b.t.Helper()
+	return b.logInAs(site, path, testUser(), staySignedIn)
+}
+
+// logInAs is logIn as a given test user.
+func (b *browser) logInAs(site *testSite, path string, user localconnect.User, staySignedIn bool) response {
+	b.t.Helper()
 	r := b.get(site.app.URL + path)
 	wantStatus(b.t, "GET "+path, r, http.StatusFound)
 	r = b.get(r.location) // /login
@@ -267,7 +273,7 @@ func (b *browser) logIn(site *testSite, path string, staySignedIn bool) response
 	if page := b.get(r.location); page.status == http.StatusFound {
 		r = page // CONNECT knew the browser (SSO): no login page
 	} else {
-		r = b.loginAt(r.location, testUser().Sub, staySignedIn, "login")
+		r = b.loginAt(r.location, user.Sub, staySignedIn, "login")
 	}
 	wantStatus(b.t, "POST stand-in login", r, http.StatusFound)
 	r = b.get(r.location) // the callback
