@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +185,33 @@ func TestLogInRenewsTheSessionToken(t *testing.T) {
 	after, _, _ := s.Manager.Commit(ctx)
 	if after == before {
 		t.Fatalf("session token %q unchanged by login, want a new one (session fixation)", after)
+	}
+}
+
+func TestSessionCookieOnHTTPS(t *testing.T) {
+	s, err := NewSessions(SessionOptions{AtRestKey: testKey(0), IdleTimeout: time.Minute, Lifetime: time.Hour, Secure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := s.Manager.Load(context.Background(), "")
+	if err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	token, expiry, err := s.Manager.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	s.Manager.WriteSessionCookie(ctx, w, token, expiry)
+	cookies := w.Result().Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("got %d cookies, want 1", len(cookies))
+	}
+	c := cookies[0]
+	if c.Name != "__Host-session" || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" || c.SameSite != http.SameSiteLaxMode {
+		t.Errorf("cookie %+v, want __Host-session, Secure, HttpOnly, Path=/, no Domain, SameSite=Lax", c)
+	}
+	if c.MaxAge != 0 || !c.Expires.IsZero() {
+		t.Errorf("cookie Max-Age=%d Expires=%v, want a browser-session cookie for td_sls=true", c.MaxAge, c.Expires)
 	}
 }
