@@ -55,9 +55,12 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	if missing := app.connect.MissingScopes(login.Tokens); len(missing) > 0 {
 		app.log.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
 	}
-	if err := app.sessions.LogIn(r.Context(), login.Claims, login.Tokens, app.now()); err != nil {
+	replaced, err := app.sessions.LogIn(r.Context(), login.Claims, login.Tokens, app.now())
+	if err != nil {
 		return err
 	}
+	// A login that replaces one (a step-up) leaves no grant behind.
+	app.revokeTokens(r.Context(), replaced)
 	http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
 	return nil
 }

@@ -46,6 +46,9 @@ func TestStepUp(t *testing.T) {
 		if acr := sessionClaims(t, site, b).ACR; acr != "2" {
 			t.Errorf("session acr after step-up = %q, want 2", acr)
 		}
+		if n := site.provider.Count("revoke"); n != 2 {
+			t.Errorf("revocation endpoint called %d times, want 2: the replaced LoA1 tokens must not stay valid", n)
+		}
 
 		t.Run("once the authentication is older than STEPUP_MAX_AGE, CONNECT is asked again", func(t *testing.T) {
 			site.clock.Advance(6 * time.Minute)

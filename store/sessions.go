@@ -107,32 +107,33 @@ const (
 // LogIn starts the session of a user who has just logged in: it stores the
 // tokens, and renews the session token, so that a token planted in the
 // browser before login (session fixation) never becomes a logged-in
-// session.
-func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens connect.TokenSet, now time.Time) error {
-	if err := s.forgetCurrent(ctx); err != nil {
-		return err
+// session. When the login replaces one (a step-up, say), it returns the
+// replaced tokens, for the caller to revoke.
+func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens connect.TokenSet, now time.Time) (replaced connect.TokenSet, err error) {
+	if replaced, err = s.forgetCurrent(ctx); err != nil {
+		return replaced, err
 	}
 	u := User{Claims: claims, TokensID: NewTokenID(), LoggedInAt: now}
 	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.lifetime); err != nil {
-		return err
+		return replaced, err
 	}
 	if err := s.Manager.RenewToken(ctx); err != nil {
-		return fmt.Errorf("%w: renew session token: %v", ErrUnavailable, err)
+		return replaced, fmt.Errorf("%w: renew session token: %v", ErrUnavailable, err)
 	}
 	// RenewToken has chosen the new token: list it for back-channel logout.
 	entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
 	if err := s.index.add(ctx, indexKeys(claims.SessionID, claims.Subject), entry, s.lifetime); err != nil {
-		return unavailable("update session index", err)
+		return replaced, unavailable("update session index", err)
 	}
 	b, err := json.Marshal(u)
 	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
+		return replaced, fmt.Errorf("encode session: %w", err)
 	}
 	s.Manager.Put(ctx, userKey, b)
 	// td_sls=true: the user did not ask to stay signed in, so the cookie
 	// must end with the browser session (CONNECT's rule for clients).
 	s.Manager.RememberMe(ctx, u.PersistentCookie())
-	return nil
+	return replaced, nil
 }
 
 // CurrentUser returns the logged-in user of this request, or false.
@@ -163,7 +164,7 @@ func (s *Sessions) UpdateClaims(ctx context.Context, u User, claims connect.Clai
 // LogOut ends the session: its tokens and the session itself are deleted
 // from the store and the cookie is cleared.
 func (s *Sessions) LogOut(ctx context.Context) error {
-	if err := s.forgetCurrent(ctx); err != nil {
+	if _, err := s.forgetCurrent(ctx); err != nil {
 		return err
 	}
 	if err := s.Manager.Destroy(ctx); err != nil {
@@ -173,21 +174,25 @@ func (s *Sessions) LogOut(ctx context.Context) error {
 }
 
 // forgetCurrent deletes the token record and index entries of the user
-// logged in now, if any: at logout, and when a new login (a step-up, say)
-// replaces the session.
-func (s *Sessions) forgetCurrent(ctx context.Context) error {
+// logged in now, if any, and returns the tokens it held: at logout, and
+// when a new login (a step-up, say) replaces the session.
+func (s *Sessions) forgetCurrent(ctx context.Context) (connect.TokenSet, error) {
 	u, ok := s.CurrentUser(ctx)
 	if !ok {
-		return nil
+		return connect.TokenSet{}, nil
+	}
+	rec, err := s.Tokens.Get(ctx, u.TokensID)
+	if err != nil && !errors.Is(err, ErrNoTokens) {
+		return connect.TokenSet{}, err
 	}
 	if err := s.Tokens.Delete(ctx, u.TokensID); err != nil {
-		return err
+		return connect.TokenSet{}, err
 	}
 	entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
 	if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), entry); err != nil {
-		return unavailable("update session index", err)
+		return connect.TokenSet{}, unavailable("update session index", err)
 	}
-	return nil
+	return rec.Tokens, nil
 }
 
 // SetFlash keeps a one-line message for the next page this browser sees.

@@ -29,7 +29,7 @@ func logIn(t *testing.T, s *Sessions) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
+	if _, err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	token, _, err := s.Manager.Commit(ctx)
@@ -179,7 +179,7 @@ func TestLogInRenewsTheSessionToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx = load(t, s, before)
-	if err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
+	if _, err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	after, _, _ := s.Manager.Commit(ctx)
@@ -194,7 +194,7 @@ func TestSessionCookieOnHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, _ := s.Manager.Load(context.Background(), "")
-	if err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
+	if _, err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	token, expiry, err := s.Manager.Commit(ctx)
