@@ -38,7 +38,7 @@ func main() {
 // run is the whole program, with its environment passed in so that it can
 // be run from a test. It returns when ctx is cancelled (SIGINT, SIGTERM) and
 // the servers have shut down.
-func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) (err error) {
 	cfg, err := config.Load(lookupEnv, ".env")
 	if err != nil {
 		return err
@@ -56,6 +56,13 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	backEnd := &http.Client{Timeout: 10 * time.Second}
 
 	var servers []*http.Server
+	defer func() {
+		if err != nil { // a failed start must not leave the stand-in running
+			for _, srv := range servers {
+				srv.Close()
+			}
+		}
+	}()
 	if cfg.UsesStandIn() {
 		standIn, err := startStandIn(cfg, backEnd, logger)
 		if err != nil {

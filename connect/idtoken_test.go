@@ -147,8 +147,8 @@ func TestVerifyIDToken(t *testing.T) {
 	}{
 		{name: "a valid token is accepted", token: sign(t, goodKey, jose.RS256, "key-1", valid()), want: want},
 		{name: "a signature by another key is rejected", token: sign(t, mustRSAKey(t), jose.RS256, "key-1", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "failed to verify signature"},
-		{name: "alg none is rejected", token: unsigned(valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "malformed jwt"},
-		{name: "HS256 keyed with the client secret is rejected", token: sign(t, []byte("shared-secret-of-the-sample-web-client"), jose.HS256, "key-1", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "malformed jwt"},
+		{name: "alg none is rejected", token: unsigned(valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: `unexpected signature algorithm "none"`},
+		{name: "HS256 keyed with the client secret is rejected", token: sign(t, []byte("shared-secret-of-the-sample-web-client"), jose.HS256, "key-1", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: `unexpected signature algorithm "HS256"`},
 		{name: "an ES256 token from an unknown key is rejected", token: sign(t, ecKey, jose.ES256, "key-2", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "failed to verify signature"},
 		{name: "another issuer is rejected", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"iss": "https://evil.example/oauth"})), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "issued by a different provider"},
 		{name: "an audience without this client is rejected", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"aud": "other-client"})), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "expected audience"},

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// freePort returns a loopback port nobody listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+// syncBuffer is the program's stderr, written by its goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func TestRun(t *testing.T) {
+	t.Chdir(t.TempDir()) // no developer's .env
+
+	t.Run("a bad setting stops start-up with one line naming it", func(t *testing.T) {
+		err := run(context.Background(), []string{"connect-sample"}, env(map[string]string{"SESSION_IDLE_TIMEOUT": "soon"}), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.HasPrefix(err.Error(), "config: SESSION_IDLE_TIMEOUT:") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("run = %v, want one line naming SESSION_IDLE_TIMEOUT", err)
+		}
+	})
+
+	appPort, standInPort := freePort(t), freePort(t)
+	vars := map[string]string{
+		"APP_LISTEN":        "127.0.0.1:" + strconv.Itoa(appPort),
+		"APP_BASE_URL":      "http://localhost:" + strconv.Itoa(appPort),
+		"LOCAL_CONNECT_URL": "http://localhost:" + strconv.Itoa(standInPort),
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"connect-sample"}, env(vars), &bytes.Buffer{}, stderr) }()
+	t.Cleanup(stop)
+
+	t.Run("it starts the app and the stand-in, and becomes ready", func(t *testing.T) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get(vars["APP_BASE_URL"] + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/readyz not 200 after 10s: %v\n%s", err, stderr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		for _, warning := range []string{"CONNECT_ISSUER is not set", "REDIS_URL is not set", "SESSION_SECRET is not set"} {
+			if !strings.Contains(stderr.String(), warning) {
+				t.Errorf("start-up log lacks the warning %q", warning)
+			}
+		}
+	})
+
+	t.Run("the healthcheck subcommand asks the running app", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"connect-sample", "healthcheck"}, env(vars), &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("healthcheck = %v, want success", err)
+		}
+		if out.String() != "healthy\n" {
+			t.Errorf("healthcheck printed %q, want %q", out.String(), "healthy\n")
+		}
+	})
+
+	t.Run("a port already in use stops a second start at once", func(t *testing.T) {
+		err := run(context.Background(), []string{"connect-sample"}, env(map[string]string{
+			"APP_LISTEN":        vars["APP_LISTEN"],
+			"APP_BASE_URL":      vars["APP_BASE_URL"],
+			"LOCAL_CONNECT_URL": "http://localhost:" + strconv.Itoa(freePort(t)),
+		}), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "listen on") {
+			t.Fatalf("second run = %v, want a listen error", err)
+		}
+	})
+
+	t.Run("cancelling the context shuts down gracefully", func(t *testing.T) {
+		stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run returned %v after shutdown, want nil", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("run did not return within 15s of cancellation")
+		}
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"connect-sample", "healthcheck"}, env(vars), &out, &bytes.Buffer{}); err == nil {
+			t.Error("healthcheck succeeded after shutdown, want failure")
+		}
+	})
+}
