@@ -216,7 +216,7 @@ func TestVerifyIDTokenRefetchesKeysOnceForUnknownKid(t *testing.T) {
 
 func TestNewRefusesScopesWithoutOpenID(t *testing.T) {
 	_, err := New(Config{Issuer: "https://connect.example/oauth", ClientID: "c", RedirectURL: "https://app.example/cb", Scopes: []string{"profile"}})
-	if err == nil {
-		t.Fatal("New accepted scopes without openid")
+	if err == nil || !strings.Contains(err.Error(), "openid") {
+		t.Fatalf("New with scopes %q = %v, want an error about openid", "profile", err)
 	}
 }

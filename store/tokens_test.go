@@ -42,7 +42,9 @@ func TestTokensOnEveryBackend(t *testing.T) {
 
 			t.Run("a write based on an old version loses to the newer one", func(t *testing.T) {
 				id := NewTokenID()
-				tokens.Create(ctx, id, TokenRecord{Tokens: connect.TokenSet{RefreshToken: "rt-1"}}, time.Minute)
+				if err := tokens.Create(ctx, id, TokenRecord{Tokens: connect.TokenSet{RefreshToken: "rt-1"}}, time.Minute); err != nil {
+					t.Fatal(err)
+				}
 				ok, err := tokens.Replace(ctx, id, 1, TokenRecord{Tokens: connect.TokenSet{RefreshToken: "rt-2"}, Refreshes: 1})
 				if err != nil || !ok {
 					t.Fatalf("first Replace = %v, %v; want it to win", ok, err)
@@ -59,8 +61,12 @@ func TestTokensOnEveryBackend(t *testing.T) {
 
 			t.Run("a deleted or unknown record is ErrNoTokens", func(t *testing.T) {
 				id := NewTokenID()
-				tokens.Create(ctx, id, TokenRecord{}, time.Minute)
-				tokens.Delete(ctx, id)
+				if err := tokens.Create(ctx, id, TokenRecord{}, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+				if err := tokens.Delete(ctx, id); err != nil {
+					t.Fatal(err)
+				}
 				for _, id := range []string{id, "never-created"} {
 					if _, err := tokens.Get(ctx, id); !errors.Is(err, ErrNoTokens) {
 						t.Errorf("Get(%q) = %v, want ErrNoTokens", id, err)
