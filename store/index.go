@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -60,10 +59,9 @@ func (s *Sessions) EndSessions(ctx context.Context, sid, sub string) (int, error
 	if err != nil {
 		return 0, unavailable("read session index", err)
 	}
-	sessions := s.Manager.Store.(scs.CtxStore)
 	for _, entry := range entries {
 		sessionToken, tokensID, _ := strings.Cut(entry, " ")
-		if err := sessions.DeleteCtx(ctx, sessionToken); err != nil {
+		if err := s.sessions.DeleteCtx(ctx, sessionToken); err != nil {
 			return 0, unavailable("delete session", err)
 		}
 		if err := s.Tokens.Delete(ctx, tokensID); err != nil {

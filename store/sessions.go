@@ -48,6 +48,7 @@ type Sessions struct {
 	// tokens.go for why).
 	Tokens Tokens
 
+	sessions scs.CtxStore // the sealed session store, for ending sessions by token
 	index    sessionIndex
 	lifetime time.Duration
 }
@@ -83,7 +84,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	m.Cookie.Secure = o.Secure
 	// Persistence is decided per session at login, from td_sls.
 	m.Cookie.Persist = false
-	return &Sessions{Manager: m, Tokens: tokens, index: index, lifetime: o.Lifetime}, nil
+	return &Sessions{Manager: m, Tokens: tokens, sessions: sealed, index: index, lifetime: o.Lifetime}, nil
 }
 
 // User is what the session keeps about a logged-in user: enough to show

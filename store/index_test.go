@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store/storetest"
+)
+
+// TestEndSessionsOnEveryBackend checks back-channel logout's store side:
+// the sid/sub index and the logout-token cache, in memory and in Redis.
+func TestEndSessionsOnEveryBackend(t *testing.T) {
+	backends := map[string]func(t *testing.T) SessionOptions{
+		"memory": func(t *testing.T) SessionOptions { return SessionOptions{} },
+		"redis":  func(t *testing.T) SessionOptions { return SessionOptions{Redis: storetest.Redis(t)} },
+	}
+	ctx := context.Background()
+	for name, options := range backends {
+		t.Run(name, func(t *testing.T) {
+			opts := options(t)
+			opts.AtRestKey, opts.IdleTimeout, opts.Lifetime = testKey(0), time.Minute, time.Hour
+			s, err := NewSessions(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sub := "index-test-" + NewTokenID() // a user no other test has
+			logInWith := func(sid string) string {
+				t.Helper()
+				c, _ := s.Manager.Load(ctx, "")
+				claims := connect.Claims{Subject: sub, SessionID: sid}
+				if _, err := s.LogIn(c, claims, testTokens, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				token, _, err := s.Manager.Commit(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return token
+			}
+			loggedIn := func(token string) bool {
+				_, ok := s.CurrentUser(load(t, s, token))
+				return ok
+			}
+
+			phone, laptop := logInWith("sid-phone-"+sub), logInWith("sid-laptop-"+sub)
+			n, err := s.EndSessions(ctx, "sid-phone-"+sub, sub)
+			if err != nil || n != 1 {
+				t.Fatalf("EndSessions(sid) = %d, %v; want 1 session ended", n, err)
+			}
+			if loggedIn(phone) || !loggedIn(laptop) {
+				t.Fatalf("after ending the phone's sid: phone logged in %v, laptop %v; want false, true", loggedIn(phone), loggedIn(laptop))
+			}
+
+			other := logInWith("sid-other-" + sub)
+			n, err = s.EndSessions(ctx, "", sub)
+			if err != nil || n != 2 {
+				t.Fatalf("EndSessions(sub only) = %d, %v; want the user's 2 remaining sessions", n, err)
+			}
+			if loggedIn(laptop) || loggedIn(other) {
+				t.Fatal("a session of the user survived a sub-only logout")
+			}
+
+			jti := NewTokenID()
+			if seen, _ := s.LogoutTokenSeen(ctx, jti); seen {
+				t.Fatal("a new jti counts as seen")
+			}
+			if err := s.RememberLogoutToken(ctx, jti, time.Now().Add(2*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if seen, _ := s.LogoutTokenSeen(ctx, jti); !seen {
+				t.Fatal("a remembered jti does not count as seen")
+			}
+		})
+	}
+}
