@@ -53,12 +53,7 @@ type Claims struct {
 	IssuedAt        NumericDate `json:"iat"`
 	Expiry          NumericDate `json:"exp"`
 
-	Name                string `json:"name,omitempty"`
-	Locale              string `json:"locale,omitempty"`
-	Email               string `json:"email,omitempty"`
-	EmailVerified       bool   `json:"email_verified,omitempty"`
-	PhoneNumber         string `json:"phone_number,omitempty"`
-	PhoneNumberVerified bool   `json:"phone_number_verified,omitempty"`
+	Profile
 
 	// ACR is the level of assurance reached: "1" mobile phone, "2" password.
 	ACR string `json:"acr,omitempty"`

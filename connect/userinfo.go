@@ -13,10 +13,16 @@ import (
 // early or was revoked. Refresh once and try again.
 var ErrAccessTokenRejected = errors.New("connect: CONNECT rejected the access token")
 
-// UserInfo is what CONNECT's userinfo endpoint says about the user; which
-// fields are filled depends on the scopes granted.
+// UserInfo is what CONNECT's userinfo endpoint says about the user.
 type UserInfo struct {
 	Subject string `json:"sub"`
+	Profile
+}
+
+// Profile is the user's claims that scopes give, in userinfo and, when
+// CONNECT puts them there, in the ID token; which fields are filled
+// depends on the scopes granted.
+type Profile struct {
 	// profile scope
 	Name   string `json:"name,omitempty"`
 	Locale string `json:"locale,omitempty"`

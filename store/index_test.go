@@ -26,25 +26,15 @@ func TestEndSessionsOnEveryBackend(t *testing.T) {
 				t.Fatal(err)
 			}
 			sub := "index-test-" + NewTokenID() // a user no other test has
-			logInWith := func(sid string) string {
-				t.Helper()
-				c, _ := s.Manager.Load(ctx, "")
-				claims := connect.Claims{Subject: sub, SessionID: sid}
-				if _, err := s.LogIn(c, claims, testTokens, time.Now()); err != nil {
-					t.Fatal(err)
-				}
-				token, _, err := s.Manager.Commit(c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return token
+			logInTo := func(sid string) string {
+				return logInWith(t, s, connect.Claims{Subject: sub, SessionID: sid})
 			}
 			loggedIn := func(token string) bool {
 				_, ok := s.CurrentUser(load(t, s, token))
 				return ok
 			}
 
-			phone, laptop := logInWith("sid-phone-"+sub), logInWith("sid-laptop-"+sub)
+			phone, laptop := logInTo("sid-phone-"+sub), logInTo("sid-laptop-"+sub)
 			n, err := s.EndSessions(ctx, "sid-phone-"+sub, sub)
 			if err != nil || n != 1 {
 				t.Fatalf("EndSessions(sid) = %d, %v; want 1 session ended", n, err)
@@ -53,7 +43,7 @@ func TestEndSessionsOnEveryBackend(t *testing.T) {
 				t.Fatalf("after ending the phone's sid: phone logged in %v, laptop %v; want false, true", loggedIn(phone), loggedIn(laptop))
 			}
 
-			other := logInWith("sid-other-" + sub)
+			other := logInTo("sid-other-" + sub)
 			n, err = s.EndSessions(ctx, "", sub)
 			if err != nil || n != 2 {
 				t.Fatalf("EndSessions(sub only) = %d, %v; want the user's 2 remaining sessions", n, err)

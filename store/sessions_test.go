@@ -18,18 +18,24 @@ import (
 func testKey(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
 
 var (
-	testClaims = connect.Claims{Subject: "310000000001", Name: "Kari Nordmann", ACR: "1", ShortLivedSession: true}
+	testClaims = connect.Claims{Subject: "310000000001", Profile: connect.Profile{Name: "Kari Nordmann"}, ACR: "1", ShortLivedSession: true}
 	testTokens = connect.TokenSet{AccessToken: "access-token-secret-value", RefreshToken: "refresh-token-secret-value", IDToken: "id.token.value"}
 )
 
 // logIn runs LogIn the way a request would, and returns the new token.
 func logIn(t *testing.T, s *Sessions) string {
 	t.Helper()
+	return logInWith(t, s, testClaims)
+}
+
+// logInWith is logIn with the given ID token claims.
+func logInWith(t *testing.T, s *Sessions, claims connect.Claims) string {
+	t.Helper()
 	ctx, err := s.Manager.Load(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LogIn(ctx, testClaims, testTokens, time.Now()); err != nil {
+	if _, err := s.LogIn(ctx, claims, testTokens, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	token, _, err := s.Manager.Commit(ctx)
