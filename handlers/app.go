@@ -63,30 +63,14 @@ type Registration struct {
 	InsecureBaseURL bool
 }
 
-// App holds every dependency of the handlers. It is built once by New and
-// shared by all requests.
+// App holds every dependency of the handlers: the Options main built, and
+// what New derives from them once. It is shared by all requests.
 type App struct {
-	connect   *connect.Client
-	sessions  *store.Sessions
-	logins    *store.LoginTransactions
-	ping      func(context.Context) error
-	log       *slog.Logger
+	Options
 	templates templateCache
 	// formTargets is the Content-Security-Policy form-action list: our own
 	// origin, and CONNECT's, which a logout form redirects to.
-	formTargets   string
-	standInURL    string
-	issuer        string
-	registration  Registration
-	https         bool
-	scopes        []string
-	warnings      []string
-	sso           bool
-	acrValues     string
-	uiLocales     string
-	refreshMargin time.Duration
-	stepUpMaxAge  time.Duration
-	now           func() time.Time
+	formTargets string
 }
 
 // New checks the options and parses every template, so that a broken
@@ -107,25 +91,9 @@ func New(o Options) (*App, error) {
 		o.Now = time.Now
 	}
 	app := &App{
-		connect:       o.Connect,
-		sessions:      o.Sessions,
-		logins:        o.Logins,
-		ping:          o.Ping,
-		log:           o.Logger,
-		templates:     templates,
-		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
-		standInURL:    o.StandInURL,
-		issuer:        o.Issuer,
-		registration:  o.Registration,
-		https:         o.HTTPS,
-		scopes:        o.Scopes,
-		warnings:      o.Warnings,
-		sso:           o.SSO,
-		acrValues:     o.ACRValues,
-		uiLocales:     o.UILocales,
-		refreshMargin: o.RefreshMargin,
-		stepUpMaxAge:  o.StepUpMaxAge,
-		now:           o.Now,
+		Options:     o,
+		templates:   templates,
+		formTargets: "'self' " + issuer.Scheme + "://" + issuer.Host,
 	}
 	return app, nil
 }

@@ -26,7 +26,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	r.Body = http.MaxBytesReader(w, r.Body, maxLogoutTokenRequest)
 	ctx := r.Context()
 
-	token, err := app.connect.VerifyLogoutToken(ctx, r.PostFormValue("logout_token"))
+	token, err := app.Connect.VerifyLogoutToken(ctx, r.PostFormValue("logout_token"))
 	if err != nil {
 		if errors.Is(err, connect.ErrUnavailable) {
 			app.backchannelAnswer(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err)
@@ -35,34 +35,34 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 		app.backchannelAnswer(w, r, http.StatusBadRequest, "invalid_request", err)
 		return
 	}
-	seen, err := app.sessions.LogoutTokenSeen(ctx, token.ID)
+	seen, err := app.Sessions.LogoutTokenSeen(ctx, token.ID)
 	if err != nil {
 		app.backchannelAnswer(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err)
 		return
 	}
 	if seen {
-		app.log.Info("back-channel logout token replayed; nothing more to end", "request_id", requestID(ctx))
+		app.Logger.Info("back-channel logout token replayed; nothing more to end", "request_id", requestID(ctx))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	ended, err := app.sessions.EndSessions(ctx, token.SessionID, token.Subject)
+	ended, err := app.Sessions.EndSessions(ctx, token.SessionID, token.Subject)
 	if err != nil {
 		app.backchannelAnswer(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err)
 		return
 	}
 	// Recorded only once its sessions are ended: a retry after a failure
 	// part-way must still end them.
-	if err := app.sessions.RememberLogoutToken(ctx, token.ID, token.Expiry); err != nil {
+	if err := app.Sessions.RememberLogoutToken(ctx, token.ID, token.Expiry); err != nil {
 		app.backchannelAnswer(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err)
 		return
 	}
-	app.log.Info("back-channel logout", "sessions_ended", ended, "by_sid", token.SessionID != "", "request_id", requestID(ctx))
+	app.Logger.Info("back-channel logout", "sessions_ended", ended, "by_sid", token.SessionID != "", "request_id", requestID(ctx))
 	w.WriteHeader(http.StatusOK)
 }
 
 // backchannelAnswer writes the short JSON error CONNECT gets, and logs why.
 func (app *App) backchannelAnswer(w http.ResponseWriter, r *http.Request, status int, code string, err error) {
-	app.log.Info("back-channel logout refused", "status", status, "error", err, "request_id", requestID(r.Context()))
+	app.Logger.Info("back-channel logout refused", "status", status, "error", err, "request_id", requestID(r.Context()))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"error": code})

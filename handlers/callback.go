@@ -17,7 +17,7 @@ import (
 // checked, and the session created, under a new session token.
 func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	tx, err := app.logins.Take(w, r, q.Get("state"))
+	tx, err := app.Logins.Take(w, r, q.Get("state"))
 	if err == nil && tx.Logout {
 		err = store.ErrNoTransaction
 	}
@@ -40,11 +40,11 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 			message: "CONNECT's answer had no authorization code. Please log in again."}
 	}
 
-	login, err := app.connect.Exchange(r.Context(), code, tx.PendingLogin)
+	login, err := app.Connect.Exchange(r.Context(), code, tx.PendingLogin)
 	if err != nil {
 		return err
 	}
-	if current, ok := app.sessions.CurrentUser(r.Context()); ok && tx.StepUp && current.Claims.Subject != login.Claims.Subject {
+	if current, ok := app.Sessions.CurrentUser(r.Context()); ok && tx.StepUp && current.Claims.Subject != login.Claims.Subject {
 		// Someone else logged in at CONNECT. The session stays as it was,
 		// and the other user's fresh tokens are thrown away at CONNECT too.
 		app.revokeTokens(r.Context(), login.Tokens)
@@ -52,10 +52,10 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 			message: "The extra check was passed by a different CONNECT user than the one logged in here, so it does not count. You are still logged in as before.",
 			err:     connect.ErrSubjectChanged}
 	}
-	if missing := app.connect.MissingScopes(login.Tokens); len(missing) > 0 {
-		app.log.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
+	if missing := app.Connect.MissingScopes(login.Tokens); len(missing) > 0 {
+		app.Logger.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
 	}
-	replaced, err := app.sessions.LogIn(r.Context(), login.Claims, login.Tokens, app.now())
+	replaced, err := app.Sessions.LogIn(r.Context(), login.Claims, login.Tokens, app.Now())
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, tx store.Lo
 	if len(description) > 200 {
 		description = description[:200]
 	}
-	app.log.Warn("CONNECT refused the login", "error", code, "error_description", description, "request_id", requestID(r.Context()))
+	app.Logger.Warn("CONNECT refused the login", "error", code, "error_description", description, "request_id", requestID(r.Context()))
 	switch {
 	case tx.StepUp && code == "access_denied":
 		return &pageError{status: http.StatusForbidden, title: "You cancelled the extra check",
@@ -83,7 +83,7 @@ func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, tx store.Lo
 	case code == "login_required" || code == "interaction_required" || code == "consent_required":
 		// The answer to prompt=none when the browser has no CONNECT session
 		// that can log in silently: an outcome, not an error.
-		app.sessions.SetFlash(r.Context(), "No CONNECT session in this browser: log in to start one.")
+		app.Sessions.SetFlash(r.Context(), "No CONNECT session in this browser: log in to start one.")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	case code == "temporarily_unavailable" || code == "server_error":

@@ -143,8 +143,8 @@ func (app *App) guideEntries() []guideEntry {
 	entries := make([]guideEntry, len(guideSteps))
 	for i, s := range guideSteps {
 		entries[i] = guideEntry{guideStep: s, Href: s.Page}
-		if s.StandInPage != "" && app.standInURL != "" {
-			entries[i].Href = app.standInURL + s.StandInPage
+		if s.StandInPage != "" && app.StandInURL != "" {
+			entries[i].Href = app.StandInURL + s.StandInPage
 		}
 	}
 	return entries

@@ -23,12 +23,12 @@ func (app *App) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	var problems []string
-	if app.ping != nil {
-		if err := app.ping(ctx); err != nil {
+	if app.Ping != nil {
+		if err := app.Ping(ctx); err != nil {
 			problems = append(problems, "session store (Redis) unavailable")
 		}
 	}
-	if err := app.connect.Discover(ctx); err != nil {
+	if err := app.Connect.Discover(ctx); err != nil {
 		problems = append(problems, "CONNECT discovery not loaded")
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -25,7 +25,7 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	returnTo := safeReturnPath(q.Get("return_to"))
-	if _, loggedIn := app.sessions.CurrentUser(r.Context()); loggedIn && opts.Prompt == "" && q.Get("acr") == "" {
+	if _, loggedIn := app.Sessions.CurrentUser(r.Context()); loggedIn && opts.Prompt == "" && q.Get("acr") == "" {
 		http.Redirect(w, r, returnTo, http.StatusFound)
 		return nil
 	}
@@ -37,12 +37,12 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) error {
 // after keeping its secrets (and tx's return path) in the transaction
 // cookie for the callback.
 func (app *App) startLogin(w http.ResponseWriter, r *http.Request, opts connect.AuthOptions, tx store.LoginTransaction) error {
-	authURL, pending, err := app.connect.AuthorizationURL(r.Context(), opts)
+	authURL, pending, err := app.Connect.AuthorizationURL(r.Context(), opts)
 	if err != nil {
 		return err
 	}
 	tx.PendingLogin = pending
-	if err := app.logins.Save(w, r, tx); err != nil {
+	if err := app.Logins.Save(w, r, tx); err != nil {
 		return err
 	}
 	http.Redirect(w, r, authURL, http.StatusFound)
@@ -53,7 +53,7 @@ func (app *App) startLogin(w http.ResponseWriter, r *http.Request, opts connect.
 // only from this short list of known values: nothing from the query is
 // passed on raw.
 func (app *App) loginOptions(q url.Values) (connect.AuthOptions, error) {
-	opts := connect.AuthOptions{ACRValues: app.acrValues, UILocales: app.uiLocales}
+	opts := connect.AuthOptions{ACRValues: app.ACRValues, UILocales: app.UILocales}
 	switch p := q.Get("prompt"); p {
 	case "", "login", "none":
 		opts.Prompt = p

@@ -21,7 +21,7 @@ import (
 // CONNECT session. It is a POST, refused when cross-site, so no link or
 // image on another site can log a user out.
 func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
-	everywhere := app.sso && r.PostFormValue("everywhere") == "1"
+	everywhere := app.SSO && r.PostFormValue("everywhere") == "1"
 	idTokenHint, err := app.endLocalSession(r)
 	if err != nil {
 		return err
@@ -31,11 +31,11 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	state := connect.NewState()
-	logoutURL, err := app.connect.LogoutURL(r.Context(), idTokenHint, state)
+	logoutURL, err := app.Connect.LogoutURL(r.Context(), idTokenHint, state)
 	if err != nil {
 		return err
 	}
-	if err := app.logins.Save(w, r, store.LoginTransaction{PendingLogin: connect.PendingLogin{State: state}, Logout: true}); err != nil {
+	if err := app.Logins.Save(w, r, store.LoginTransaction{PendingLogin: connect.PendingLogin{State: state}, Logout: true}); err != nil {
 		return err
 	}
 	http.Redirect(w, r, logoutURL, http.StatusSeeOther)
@@ -51,15 +51,15 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
 // logout.
 func (app *App) endLocalSession(r *http.Request) (string, error) {
 	ctx := context.WithoutCancel(r.Context())
-	u, ok := app.sessions.CurrentUser(ctx)
+	u, ok := app.Sessions.CurrentUser(ctx)
 	if !ok {
 		return "", nil
 	}
-	rec, err := app.sessions.Tokens.Get(ctx, u.TokensID)
+	rec, err := app.Sessions.Tokens.Get(ctx, u.TokensID)
 	if err != nil && !errors.Is(err, store.ErrNoTokens) {
 		return "", err
 	}
-	if err := app.sessions.LogOut(ctx); err != nil {
+	if err := app.Sessions.LogOut(ctx); err != nil {
 		return "", err
 	}
 	app.revokeTokens(ctx, rec.Tokens)
@@ -70,8 +70,8 @@ func (app *App) endLocalSession(r *http.Request) (string, error) {
 // logged, not returned: the user asked to leave, and the tokens expire
 // anyway.
 func (app *App) revokeTokens(ctx context.Context, t connect.TokenSet) {
-	if err := app.connect.RevokeTokens(ctx, t); err != nil {
-		app.log.Warn("token revocation failed", "error", err, "request_id", requestID(ctx))
+	if err := app.Connect.RevokeTokens(ctx, t); err != nil {
+		app.Logger.Warn("token revocation failed", "error", err, "request_id", requestID(ctx))
 	}
 }
 
@@ -81,10 +81,10 @@ func (app *App) revokeTokens(ctx context.Context, t connect.TokenSet) {
 // logouts; anything else gets a neutral page, since there is nothing to
 // protect here and nothing a visitor did wrong.
 func (app *App) handleLogoutCallback(w http.ResponseWriter, r *http.Request) error {
-	tx, err := app.logins.Take(w, r, r.URL.Query().Get("state"))
+	tx, err := app.Logins.Take(w, r, r.URL.Query().Get("state"))
 	confirmed := err == nil && tx.Logout
 	if !confirmed {
-		app.log.Info("logout callback without a matching logout state", "request_id", requestID(r.Context()))
+		app.Logger.Info("logout callback without a matching logout state", "request_id", requestID(r.Context()))
 	}
 	app.render(w, r, http.StatusOK, "logged_out.html", loggedOutPage{Everywhere: confirmed})
 	return nil

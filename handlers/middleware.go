@@ -40,7 +40,7 @@ func (app *App) logRequests(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
-		app.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		app.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status),
@@ -133,7 +133,7 @@ func noStore(next http.Handler) http.Handler {
 // in, with a way back to the page they asked for.
 func (app *App) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := app.sessions.CurrentUser(r.Context())
+		u, ok := app.Sessions.CurrentUser(r.Context())
 		if !ok {
 			returnTo := r.URL.RequestURI()
 			if r.Method != http.MethodGet {

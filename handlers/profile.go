@@ -19,12 +19,12 @@ func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info, err := app.connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)
+	info, err := app.Connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)
 	if errors.Is(err, connect.ErrAccessTokenRejected) {
 		if rec, err = app.freshTokens(r.Context(), u, refreshNeed{rejected: rec.Tokens.AccessToken}); err != nil {
 			return err
 		}
-		info, err = app.connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)
+		info, err = app.Connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)
 	}
 	if err != nil {
 		return err

@@ -62,14 +62,14 @@ func (app *App) freshTokens(ctx context.Context, u *store.User, need refreshNeed
 	if err != nil {
 		return seen, err
 	}
-	due := need.force || connect.NeedsRefresh(seen.Tokens, app.now(), app.refreshMargin) ||
+	due := need.force || connect.NeedsRefresh(seen.Tokens, app.Now(), app.RefreshMargin) ||
 		(need.rejected != "" && seen.Tokens.AccessToken == need.rejected)
 	if !due {
 		return seen, nil
 	}
 	giveUp := time.Now().Add(refreshWait)
 	for {
-		unlock, ok, err := app.sessions.Tokens.Lock(ctx, u.TokensID, refreshLockTTL)
+		unlock, ok, err := app.Sessions.Tokens.Lock(ctx, u.TokensID, refreshLockTTL)
 		if err != nil {
 			return seen, err
 		}
@@ -105,15 +105,15 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	if current.Version != seen.Version {
 		return current, nil
 	}
-	refreshed, err := app.connect.Refresh(ctx, current.Tokens, u.Claims)
+	refreshed, err := app.Connect.Refresh(ctx, current.Tokens, u.Claims)
 	if connect.IsInvalidGrant(err) || errors.Is(err, connect.ErrNoRefreshToken) {
 		return current, fmt.Errorf("%w: %w", errSessionEnded, err)
 	}
 	if err != nil {
 		return current, err
 	}
-	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.now(), Refreshes: current.Refreshes + 1}
-	stored, err := app.sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
+	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.Now(), Refreshes: current.Refreshes + 1}
+	stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
 	if err != nil {
 		// CONNECT has rotated the refresh token and we could not keep the
 		// new one: this session cannot refresh again.
@@ -125,7 +125,7 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	}
 	next.Version = current.Version + 1
 	if refreshed.Claims != nil {
-		if err := app.sessions.UpdateClaims(ctx, *u, *refreshed.Claims); err != nil {
+		if err := app.Sessions.UpdateClaims(ctx, *u, *refreshed.Claims); err != nil {
 			return next, err
 		}
 	}
@@ -136,7 +136,7 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 // session has been ended elsewhere (logout in another tab, back-channel
 // logout).
 func (app *App) tokens(ctx context.Context, u *store.User) (store.TokenRecord, error) {
-	rec, err := app.sessions.Tokens.Get(ctx, u.TokensID)
+	rec, err := app.Sessions.Tokens.Get(ctx, u.TokensID)
 	if errors.Is(err, store.ErrNoTokens) {
 		return rec, fmt.Errorf("%w: %w", errSessionEnded, err)
 	}
@@ -150,7 +150,7 @@ func (app *App) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 	if _, err := app.freshTokens(r.Context(), u, refreshNeed{force: true}); err != nil {
 		return err
 	}
-	app.sessions.SetFlash(r.Context(), "Tokens refreshed: a new access token and a new refresh token are stored.")
+	app.Sessions.SetFlash(r.Context(), "Tokens refreshed: a new access token and a new refresh token are stored.")
 	http.Redirect(w, r, "/session", http.StatusSeeOther)
 	return nil
 }
@@ -159,12 +159,12 @@ func (app *App) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 // the visitor sent to log in again, back to the page they were on, with a
 // one-line explanation waiting for them there.
 func (app *App) endSession(w http.ResponseWriter, r *http.Request, cause error) {
-	app.log.Info("session ended by CONNECT; asking for a new login", "reason", cause, "request_id", requestID(r.Context()))
-	if err := app.sessions.LogOut(r.Context()); err != nil {
+	app.Logger.Info("session ended by CONNECT; asking for a new login", "reason", cause, "request_id", requestID(r.Context()))
+	if err := app.Sessions.LogOut(r.Context()); err != nil {
 		app.serveError(w, r, err)
 		return
 	}
-	app.sessions.SetFlash(r.Context(), "Your CONNECT session had ended, so you were asked to log in again.")
+	app.Sessions.SetFlash(r.Context(), "Your CONNECT session had ended, so you were asked to log in again.")
 	returnTo := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		returnTo = r.PostFormValue("return_to")

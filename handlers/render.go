@@ -57,16 +57,16 @@ type templateData struct {
 
 func (app *App) newTemplateData(r *http.Request, page any) templateData {
 	d := templateData{
-		SSO:        app.sso,
-		StandInURL: app.standInURL,
+		SSO:        app.SSO,
+		StandInURL: app.StandInURL,
 		RequestID:  requestID(r.Context()),
 		Page:       page,
 	}
 	if hasSession(r.Context()) {
-		if u, ok := app.sessions.CurrentUser(r.Context()); ok {
+		if u, ok := app.Sessions.CurrentUser(r.Context()); ok {
 			d.User = u
 		}
-		d.Flash = app.sessions.PopFlash(r.Context())
+		d.Flash = app.Sessions.PopFlash(r.Context())
 	}
 	return d
 }
@@ -76,13 +76,13 @@ func (app *App) newTemplateData(r *http.Request, page any) templateData {
 func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	t, ok := app.templates[page]
 	if !ok {
-		app.log.Error("no such template", "page", page)
+		app.Logger.Error("no such template", "page", page)
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", app.newTemplateData(r, data)); err != nil {
-		app.log.Error("render template", "page", page, "error", err, "request_id", requestID(r.Context()))
+		app.Logger.Error("render template", "page", page, "error", err, "request_id", requestID(r.Context()))
 		if page != "error.html" {
 			app.render(w, r, http.StatusInternalServerError, "error.html", errorPage{Status: 500, Title: "Something went wrong",
 				Message: "This page could not be shown. Please try again."})

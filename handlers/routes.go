@@ -38,5 +38,5 @@ func (app *App) Routes() http.Handler {
 
 	// Outermost first: every request gets an id and a log line, even one
 	// that panics.
-	return app.logRequests(app.recoverPanic(securityHeaders(app.formTargets, app.https, app.crossOriginProtection(mux))))
+	return app.logRequests(app.recoverPanic(securityHeaders(app.formTargets, app.HTTPS, app.crossOriginProtection(mux))))
 }

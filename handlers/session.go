@@ -20,12 +20,12 @@ func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 	// so no template change can print one.
 	app.render(w, r, http.StatusOK, "session.html", sessionPage{
 		Expiry:          rec.Tokens.Expiry,
-		ExpiresIn:       rec.Tokens.Expiry.Sub(app.now()).Round(time.Second),
+		ExpiresIn:       rec.Tokens.Expiry.Sub(app.Now()).Round(time.Second),
 		Scope:           rec.Tokens.Scope,
 		HasRefreshToken: rec.Tokens.RefreshToken != "",
 		RefreshedAt:     rec.RefreshedAt,
 		Refreshes:       rec.Refreshes,
-		RefreshMargin:   app.refreshMargin,
+		RefreshMargin:   app.RefreshMargin,
 		Claims:          u.Claims,
 		LoggedInAt:      u.LoggedInAt,
 		Persistent:      u.PersistentCookie(),

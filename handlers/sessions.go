@@ -18,7 +18,7 @@ import (
 // session that cannot be saved (Redis is down) gives the 503 page alone,
 // never a page followed by an error, nor a page whose changes were lost.
 func (app *App) loadAndSaveSession(next http.Handler) http.Handler {
-	m := app.sessions.Manager
+	m := app.Sessions.Manager
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Cookie")
 		var token string

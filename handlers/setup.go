@@ -13,24 +13,24 @@ import (
 // not have. It never shows the client secret, only whether one is set.
 func (app *App) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	page := setupPage{
-		RedirectURI:           app.registration.RedirectURL,
-		PostLogoutRedirectURI: app.registration.PostLogoutRedirectURL,
-		BackchannelLogoutURI:  app.registration.BackchannelLogoutURL,
-		InsecureBaseURL:       app.registration.InsecureBaseURL,
-		ClientID:              app.connect.ClientID(),
-		Confidential:          app.connect.Confidential(),
-		SSO:                   app.sso,
-		Scopes:                app.scopes,
-		Issuer:                app.issuer,
-		DiscoveryURL:          strings.TrimSuffix(app.issuer, "/") + "/.well-known/openid-configuration",
-		StandIn:               app.standInURL != "",
-		Warnings:              app.warnings,
+		RedirectURI:           app.Registration.RedirectURL,
+		PostLogoutRedirectURI: app.Registration.PostLogoutRedirectURL,
+		BackchannelLogoutURI:  app.Registration.BackchannelLogoutURL,
+		InsecureBaseURL:       app.Registration.InsecureBaseURL,
+		ClientID:              app.Connect.ClientID(),
+		Confidential:          app.Connect.Confidential(),
+		SSO:                   app.SSO,
+		Scopes:                app.Scopes,
+		Issuer:                app.Issuer,
+		DiscoveryURL:          strings.TrimSuffix(app.Issuer, "/") + "/.well-known/openid-configuration",
+		StandIn:               app.StandInURL != "",
+		Warnings:              app.Warnings,
 	}
 	// A CONNECT that does not answer is exactly what this page must be able
 	// to show, so a failed discovery is part of the page, not an error page.
 	// Endpoints runs discovery if it has not succeeded yet.
-	if endpoints, err := app.connect.Endpoints(r.Context()); err != nil {
-		app.log.Warn("setup page: discovery failed", "error", err, "request_id", requestID(r.Context()))
+	if endpoints, err := app.Connect.Endpoints(r.Context()); err != nil {
+		app.Logger.Warn("setup page: discovery failed", "error", err, "request_id", requestID(r.Context()))
 	} else {
 		page.Endpoints, page.Discovered = endpoints, true
 	}

@@ -20,15 +20,15 @@ const stepUpACR = "2"
 // again when the browser comes back.
 func (app *App) handleStepUp(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
-	if app.connect.Meets(u.Claims, stepUpACR, app.stepUpMaxAge) {
+	if app.Connect.Meets(u.Claims, stepUpACR, app.StepUpMaxAge) {
 		app.render(w, r, http.StatusOK, "stepup.html", stepUpPage{
 			Claims:     u.Claims,
-			ValidUntil: u.Claims.AuthTime.Time().Add(app.stepUpMaxAge),
-			MaxAge:     app.stepUpMaxAge,
+			ValidUntil: u.Claims.AuthTime.Time().Add(app.StepUpMaxAge),
+			MaxAge:     app.StepUpMaxAge,
 		})
 		return nil
 	}
-	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.stepUpMaxAge, UILocales: app.uiLocales}
+	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.StepUpMaxAge, UILocales: app.UILocales}
 	return app.startLogin(w, r, opts, store.LoginTransaction{ReturnTo: "/stepup", StepUp: true})
 }
 
