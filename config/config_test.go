@@ -592,3 +592,20 @@ func TestVariablesHaveHelpAndUniqueNames(t *testing.T) {
 		t.Errorf("got %d variables, want the 19 of DESIGN.md's table", len(seen))
 	}
 }
+
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, found := strings.Cut(string(readme), "## Configuration")
+	if !found {
+		t.Fatal("README.md has no Configuration section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, v := range Variables() {
+		if !strings.Contains(section, "`"+v.Name+"`") {
+			t.Errorf("README.md's Configuration section does not document %s", v.Name)
+		}
+	}
+}
