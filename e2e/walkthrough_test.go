@@ -170,7 +170,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := seeText(ctx, definition("Stay signed in (td_sls)"), "No: the session ends when the browser closes"); err != nil {
 			return err
 		}
-		return seeText(ctx, chromedp.CSS(`.account .who`), "Logged in as "+kari.Name)
+		return seeText(ctx, chromedp.CSS(`.account .who`), kari.Name)
 	})
 
 	b.step(t, "04-profile", "the profile shows name, e-mail and phone number from userinfo", func(ctx context.Context) error {
