@@ -184,6 +184,9 @@ func (c *Config) Warnings() []string {
 	if c.RandomSessionSecret {
 		w = append(w, "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.")
 	}
+	if c.UsesStandIn() && c.RefreshMargin >= c.LocalConnectAccessTokenTTL {
+		w = append(w, fmt.Sprintf("CONNECT_REFRESH_MARGIN (%s) is not shorter than LOCAL_CONNECT_ACCESS_TOKEN_TTL (%s): every page that uses the access token will refresh it first.", c.RefreshMargin, c.LocalConnectAccessTokenTTL))
+	}
 	if c.InsecureBaseURL() {
 		w = append(w, fmt.Sprintf("APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.", c.BaseURL))
 	}

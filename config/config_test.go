@@ -425,6 +425,8 @@ func TestWarnings(t *testing.T) {
 			[]string{"SESSION_SECRET is not set"}},
 		{"http on a public host warns that CONNECT needs https", with(map[string]string{"APP_BASE_URL": "http://sample.example.com"}),
 			[]string{"APP_BASE_URL http://sample.example.com is not https"}},
+		{"a refresh margin as long as the stand-in's token lifetime warns", map[string]string{"REDIS_URL": "redis://redis:6379/0", "SESSION_SECRET": secret, "CONNECT_REFRESH_MARGIN": "2m"},
+			[]string{"local CONNECT stand-in", "every page that uses the access token will refresh it"}},
 		{"http on localhost is fine", with(map[string]string{"APP_BASE_URL": "http://localhost:8081"}), nil},
 		{"http on 127.0.0.1 is fine", with(map[string]string{"APP_BASE_URL": "http://127.0.0.1:8081"}), nil},
 		{"http on [::1] is fine", with(map[string]string{"APP_BASE_URL": "http://[::1]:8081"}), nil},

@@ -38,9 +38,9 @@ type ClaimError struct {
 func (e *ClaimError) Error() string { return e.Err.Error() + ": " + e.Detail }
 func (e *ClaimError) Unwrap() error { return e.Err }
 
-// maxIDTokenAge bounds how old an ID token may be when we receive it. The
-// code flow hands it over seconds after issue; an old one is a replay.
-const maxIDTokenAge = 10 * time.Minute
+// maxTokenAge bounds how old an ID token or a logout token may be when we
+// receive it. Both arrive seconds after issue; an old one is a replay.
+const maxTokenAge = 10 * time.Minute
 
 // Claims are the ID token claims the app uses: the standard ones and
 // CONNECT's own (acr, amr, td_sls, td_au, sid).
@@ -130,7 +130,7 @@ func (c *Client) checkClaims(claims *Claims, want Expectations) error {
 		return err
 	}
 	issued := claims.IssuedAt.Time()
-	if claims.IssuedAt == 0 || issued.After(now.Add(skew)) || issued.Before(now.Add(-maxIDTokenAge-skew)) {
+	if claims.IssuedAt == 0 || issued.After(now.Add(skew)) || issued.Before(now.Add(-maxTokenAge-skew)) {
 		return fmt.Errorf("%w: iat %s, now %s", ErrIssuedAt, issued.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if err := c.assurance(claims, want.ACR, want.MaxAge); err != nil {

@@ -81,7 +81,7 @@ func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToke
 		return nil, fmt.Errorf("%w: %w", ErrLogoutTokenInvalid, err)
 	}
 	now, skew := c.cfg.Now(), c.cfg.ClockSkew
-	if lt.IssuedAt.IsZero() || lt.IssuedAt.After(now.Add(skew)) || lt.IssuedAt.Before(now.Add(-maxIDTokenAge-skew)) {
+	if lt.IssuedAt.IsZero() || lt.IssuedAt.After(now.Add(skew)) || lt.IssuedAt.Before(now.Add(-maxTokenAge-skew)) {
 		return nil, fmt.Errorf("%w: iat %s outside the allowed window", ErrLogoutTokenInvalid, lt.IssuedAt.UTC().Format(time.RFC3339))
 	}
 	return &LogoutToken{Subject: lt.Subject, SessionID: lt.SessionID, ID: lt.TokenID, Expiry: lt.Expiry}, nil
