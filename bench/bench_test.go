@@ -42,10 +42,12 @@ import (
 var sample sampleApp
 
 func TestMain(m *testing.M) {
-	m.Run()
+	code := m.Run()
 	if err := sample.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		code = 1
 	}
+	os.Exit(code)
 }
 
 // BenchmarkHomeAnonymous is GET / without a session cookie: templates and
