@@ -56,7 +56,7 @@ type Sessions struct {
 // NewSessions builds the session manager over Redis, or memory.
 func NewSessions(o SessionOptions) (*Sessions, error) {
 	var inner scs.CtxStore = newMemorySessionStore()
-	var tokens Tokens = NewMemoryTokens(nil)
+	var tokens Tokens = NewMemoryTokens()
 	var index sessionIndex = newMemoryIndex()
 	if o.Redis != nil {
 		index = redisIndex{o.Redis}

@@ -202,11 +202,8 @@ type memoryRecord struct {
 var _ Tokens = (*MemoryTokens)(nil)
 
 // NewMemoryTokens returns an empty in-memory store.
-func NewMemoryTokens(now func() time.Time) *MemoryTokens {
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryTokens{now: now, records: map[string]memoryRecord{}, locks: map[string]time.Time{}}
+func NewMemoryTokens() *MemoryTokens {
+	return &MemoryTokens{now: time.Now, records: map[string]memoryRecord{}, locks: map[string]time.Time{}}
 }
 
 func (m *MemoryTokens) Create(_ context.Context, id string, rec TokenRecord, ttl time.Duration) error {

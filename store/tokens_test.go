@@ -14,20 +14,27 @@ import (
 // implementation passes: what Redis does across instances, memory does
 // within one process.
 func TestTokensOnEveryBackend(t *testing.T) {
-	backends := map[string]func(t *testing.T) Tokens{
-		"memory": func(t *testing.T) Tokens { return NewMemoryTokens(nil) },
-		"redis": func(t *testing.T) Tokens {
-			tokens, err := NewRedisTokens(storetest.Redis(t), testKey(0))
+	// Each backend comes with how a test lets time pass for it.
+	type backend struct {
+		tokens Tokens
+		wait   func(time.Duration)
+	}
+	backends := map[string]func(t *testing.T) backend{
+		"memory": func(t *testing.T) backend { return backend{NewMemoryTokens(), time.Sleep} },
+		"redis": func(t *testing.T) backend {
+			rdb := storetest.Redis(t)
+			tokens, err := NewRedisTokens(rdb, testKey(0))
 			if err != nil {
 				t.Fatal(err)
 			}
-			return tokens
+			return backend{tokens, func(d time.Duration) { storetest.Wait(rdb, d) }}
 		},
 	}
 	ctx := context.Background()
-	for name, newTokens := range backends {
+	for name, newBackend := range backends {
 		t.Run(name, func(t *testing.T) {
-			tokens := newTokens(t)
+			b := newBackend(t)
+			tokens := b.tokens
 
 			t.Run("a created record reads back as version 1", func(t *testing.T) {
 				id := NewTokenID()
@@ -97,7 +104,7 @@ func TestTokensOnEveryBackend(t *testing.T) {
 			t.Run("an expired lock is free, and its old holder cannot release the new one", func(t *testing.T) {
 				id := NewTokenID()
 				staleUnlock, _, _ := tokens.Lock(ctx, id, 50*time.Millisecond)
-				time.Sleep(100 * time.Millisecond)
+				b.wait(100 * time.Millisecond)
 				_, ok, _ := tokens.Lock(ctx, id, time.Minute)
 				if !ok {
 					t.Fatal("Lock not available after the holder's TTL")

@@ -6,12 +6,27 @@ package storetest
 import (
 	"context"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
+
+// fakes maps the address of each miniredis started here to the server,
+// so that Wait can move its clock.
+var fakes sync.Map
+
+// Wait lets d pass for a test that waits on Redis expiry: a real Redis
+// sees the time go by; miniredis, which does not expire keys on its own,
+// is moved forward by d as well.
+func Wait(rdb *redis.Client, d time.Duration) {
+	time.Sleep(d)
+	if mr, ok := fakes.Load(rdb.Options().Addr); ok {
+		mr.(*miniredis.Miniredis).FastForward(d)
+	}
+}
 
 // localTestURL is a local Redis's database 15, away from a developer's
 // own data in database 0.
@@ -39,7 +54,9 @@ func Redis(t testing.TB) *redis.Client {
 			t.Fatalf("REDIS_URL is set but Redis does not answer: %v", err)
 		}
 		t.Logf("no Redis at %s (%v); using miniredis", url, err)
-		rdb = redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+		mr := miniredis.RunT(t)
+		rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		fakes.Store(mr.Addr(), mr)
 	}
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
