@@ -44,12 +44,15 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if current, ok := app.Sessions.CurrentUser(r.Context()); ok && tx.StepUp && current.Claims.Subject != login.Claims.Subject {
-		// Someone else logged in at CONNECT. The session stays as it was,
-		// and the other user's fresh tokens are thrown away at CONNECT too.
+	if tx.StepUp && login.Claims.Subject != tx.Subject {
+		// Someone else logged in at CONNECT. That user's fresh tokens are
+		// thrown away, and our session, unless CONNECT ended it meanwhile
+		// (it may, when another user logs in), stays as it was. So the
+		// check compares with the user who started the step-up, not with
+		// whatever session is left.
 		app.revokeTokens(r.Context(), login.Tokens)
 		return &pageError{status: http.StatusForbidden, title: "That was another user",
-			message: "The extra check was passed by a different CONNECT user than the one logged in here, so it does not count. You are still logged in as before.",
+			message: "The extra check was passed by a different CONNECT user than the one who started it, so it does not count. Nobody new is logged in here.",
 			err:     connect.ErrSubjectChanged}
 	}
 	if missing := app.Connect.MissingScopes(login.Tokens); len(missing) > 0 {

@@ -29,7 +29,7 @@ func (app *App) handleStepUp(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.StepUpMaxAge, UILocales: app.UILocales}
-	return app.startLogin(w, r, opts, store.LoginTransaction{ReturnTo: "/stepup", StepUp: true})
+	return app.startLogin(w, r, opts, store.LoginTransaction{ReturnTo: "/stepup", StepUp: true, Subject: u.Claims.Subject})
 }
 
 type stepUpPage struct {

@@ -88,6 +88,32 @@ func TestStepUp(t *testing.T) {
 	}
 }
 
+func TestStepUpAsAnotherUserAtCONNECT(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.logIn(site, "/protected", true)
+	ola := localconnect.DefaultUsers()[1]
+
+	r := b.get(site.app.URL + "/stepup")
+	wantStatus(t, "GET /stepup at LoA1", r, http.StatusFound)
+	// At CONNECT someone else logs in; CONNECT may end Kari's session, and
+	// tell the app by back-channel, on the way.
+	r = b.submitLogin(r.location, url.Values{"user": {ola.Sub}, "password": {ola.Password}, "action": {"login"}})
+	wantStatus(t, "POST stand-in login as another user", r, http.StatusFound)
+	wantStatus(t, "step-up callback for another user", b.get(r.location), http.StatusForbidden)
+
+	r = b.get(site.app.URL + "/protected")
+	if strings.Contains(r.body, ola.Name) {
+		t.Error("the other user is logged in")
+	}
+	if r.status == http.StatusOK && !strings.Contains(r.body, testUser().Name) {
+		t.Error("after a step-up by another user, /protected shows someone else")
+	}
+	if r := b.get(site.app.URL + "/stepup"); r.status == http.StatusOK {
+		t.Error("/stepup granted after a step-up by another user")
+	}
+}
+
 func TestLoginParameters(t *testing.T) {
 	site := newTestSite(t, siteOptions{})
 	b := newBrowser(t)

@@ -34,8 +34,9 @@ type LoginTransaction struct {
 	ReturnTo  string    `json:"return_to,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	// StepUp marks a re-authentication of the logged-in user: it must come
-	// back as the same user.
-	StepUp bool `json:"step_up,omitempty"`
+	// back as the same user, Subject.
+	StepUp  bool   `json:"step_up,omitempty"`
+	Subject string `json:"sub,omitempty"`
 	// Logout marks the state of a logout round trip, which the login
 	// callback must not accept (nor the logout callback a login's).
 	Logout bool `json:"logout,omitempty"`
