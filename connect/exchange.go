@@ -32,24 +32,30 @@ func (c *Client) Exchange(ctx context.Context, code string, pending PendingLogin
 		return nil, classify("exchange code", err)
 	}
 	tokens := c.tokenSetFrom(tok, strings.Join(c.cfg.Scopes, " "))
-	if tokens.IDToken == "" {
-		return nil, ErrIDTokenMissing
-	}
-	if missing := scopeMissing([]string{"openid"}, tokens.Scope); len(missing) > 0 {
-		return nil, fmt.Errorf("exchange code: granted scope %q lacks openid", tokens.Scope)
-	}
-	claims, err := c.VerifyIDToken(ctx, tokens.IDToken, Expectations{
-		Nonce:  pending.Nonce,
-		ACR:    pending.ACRValues,
-		MaxAge: pending.MaxAge,
-	})
+	claims, err := c.checkLogin(ctx, tokens, pending)
 	if err != nil {
-		// Tokens we will not use must not stay valid at CONNECT; the ID
-		// token's error is the one that matters.
+		// Tokens we will not use must not stay valid at CONNECT; the
+		// check's error is the one that matters.
 		_ = c.RevokeTokens(ctx, tokens)
 		return nil, fmt.Errorf("exchange code: %w", err)
 	}
 	return &Login{Tokens: tokens, Claims: *claims}, nil
+}
+
+// checkLogin checks a code exchange's answer: an ID token, for openid, that
+// passes every check against what the request asked.
+func (c *Client) checkLogin(ctx context.Context, tokens TokenSet, pending PendingLogin) (*Claims, error) {
+	if tokens.IDToken == "" {
+		return nil, ErrIDTokenMissing
+	}
+	if missing := scopeMissing([]string{"openid"}, tokens.Scope); len(missing) > 0 {
+		return nil, fmt.Errorf("%w: granted scope %q lacks openid", ErrBadResponse, tokens.Scope)
+	}
+	return c.VerifyIDToken(ctx, tokens.IDToken, Expectations{
+		Nonce:  pending.Nonce,
+		ACR:    pending.ACRValues,
+		MaxAge: pending.MaxAge,
+	})
 }
 
 // MissingScopes returns the scopes the client asked for that CONNECT did not

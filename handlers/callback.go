@@ -60,6 +60,9 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	replaced, err := app.Sessions.LogIn(r.Context(), login.Claims, login.Tokens, app.Now())
 	if err != nil {
+		// Neither the new tokens nor the replaced ones are kept anywhere now.
+		app.revokeTokens(r.Context(), login.Tokens)
+		app.revokeTokens(r.Context(), replaced)
 		return err
 	}
 	// A login that replaces one (a step-up) leaves no grant behind.

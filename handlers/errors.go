@@ -89,7 +89,7 @@ func explain(err error) *pageError {
 		// Not a fault of CONNECT's: the login happened, at a lower level
 		// or longer ago than asked. Say what came back.
 		return &pageError{http.StatusForbidden, "The login was not strong or recent enough",
-			"CONNECT logged you in, but not at the level of assurance or as recently as this page requires (" + reasonOf(err) + "). You are still logged in as before; try again and use your password.", err}
+			"CONNECT logged you in, but not at the level of assurance or as recently as this page requires (" + reasonOf(err) + "). Nothing changed here: if you were logged in, you still are. Try again, and use your password.", err}
 	case errors.Is(err, connect.ErrAccessTokenRejected):
 		return &pageError{http.StatusBadGateway, "CONNECT did not accept our access",
 			"CONNECT refused this session's access token even after it was renewed. Please try again later, or log out and in again.", err}

@@ -114,13 +114,15 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	}
 	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.Now(), Refreshes: current.Refreshes + 1}
 	stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
-	if err != nil {
-		// CONNECT has rotated the refresh token and we could not keep the
-		// new one: this session cannot refresh again.
-		return current, err
-	}
-	if !stored {
-		// Only possible if our lock expired mid-refresh; the newer record wins.
+	if err != nil || !stored {
+		// The new tokens are not kept: Redis failed, or the session was
+		// ended (a logout) or refreshed by a lock holder that timed out
+		// while we talked to CONNECT. Tokens nobody keeps must not stay
+		// valid at CONNECT.
+		app.revokeTokens(ctx, refreshed.Tokens)
+		if err != nil {
+			return current, err
+		}
 		return app.tokens(ctx, u)
 	}
 	next.Version = current.Version + 1

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -30,19 +31,25 @@ func (app *App) loadAndSaveSession(next http.Handler) http.Handler {
 			app.serveError(w, r, fmt.Errorf("%w: load session: %v", store.ErrUnavailable, err))
 			return
 		}
-		r = r.WithContext(context.WithValue(ctx, sessionLoadedKey, true))
-
 		page := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
-		next.ServeHTTP(page, r)
+		next.ServeHTTP(page, r.WithContext(context.WithValue(ctx, sessionLoadedKey, true)))
 
 		switch m.Status(ctx) {
 		case scs.Modified:
 			token, expiry, err := m.Commit(ctx)
-			if err != nil {
+			switch {
+			case errors.Is(err, store.ErrSessionEnded):
+				// Ended by a logout elsewhere while this request ran: the
+				// page stands, but the browser keeps whatever cookie a newer
+				// response gave it.
+			case err != nil:
+				// r, not the request with the session: the error page must
+				// not show a login whose save just failed.
 				app.serveError(w, r, fmt.Errorf("%w: save session: %v", store.ErrUnavailable, err))
 				return
+			default:
+				m.WriteSessionCookie(ctx, w, token, expiry)
 			}
-			m.WriteSessionCookie(ctx, w, token, expiry)
 		case scs.Destroyed:
 			m.WriteSessionCookie(ctx, w, "", time.Time{})
 		}

@@ -18,6 +18,11 @@ import (
 // leaves a short-lived tombstone, and a write under a tombstone is dropped,
 // in one atomic step. It also takes a redis.UniversalClient.
 
+// ErrSessionEnded is a session write refused because the session was
+// ended while the request was in flight. The response must then not set
+// the dead session's cookie.
+var ErrSessionEnded = errors.New("store: the session was ended during the request")
+
 // endedSessionTTL is how long a deleted session's token is refused. It
 // needs to outlast any request in flight (the server's WriteTimeout is 30 s);
 // after that an old cookie simply finds no session.
@@ -55,7 +60,14 @@ func (s redisSessionStore) CommitCtx(ctx context.Context, token string, b []byte
 	if ttl <= 0 {
 		return s.DeleteCtx(ctx, token)
 	}
-	return commitScript.Run(ctx, s.rdb, []string{sessionKey(token), endedKey(token)}, b, strconv.FormatInt(ttl, 10)).Err()
+	written, err := commitScript.Run(ctx, s.rdb, []string{sessionKey(token), endedKey(token)}, b, strconv.FormatInt(ttl, 10)).Int()
+	if err != nil {
+		return err
+	}
+	if written == 0 {
+		return ErrSessionEnded
+	}
+	return nil
 }
 
 func (s redisSessionStore) DeleteCtx(ctx context.Context, token string) error {

@@ -223,7 +223,7 @@ func (s *memorySessionStore) CommitCtx(_ context.Context, token string, b []byte
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if until, ok := s.ended[token]; ok && time.Now().Before(until) {
-		return nil
+		return ErrSessionEnded
 	}
 	return s.Commit(token, b, expiry)
 }
