@@ -78,7 +78,8 @@ type Client struct {
 	keySetCtx context.Context
 
 	mu          sync.Mutex
-	provider    *provider // nil until discovery succeeds
+	provider    *provider     // nil until discovery succeeds
+	discovering chan struct{} // closed when the discovery in flight ends; nil when none is
 	lastAttempt time.Time
 	lastErr     error
 }
@@ -146,23 +147,51 @@ func (c *Client) Confidential() bool { return c.cfg.ClientSecret != "" }
 
 func (c *Client) discovered(ctx context.Context) (*provider, error) {
 	c.mu.Lock()
+	if c.provider != nil {
+		defer c.mu.Unlock()
+		return c.provider, nil
+	}
+	if c.discovering == nil {
+		if c.lastErr != nil && c.cfg.Now().Sub(c.lastAttempt) < discoveryRetryInterval {
+			defer c.mu.Unlock()
+			return nil, c.lastErr
+		}
+		c.lastAttempt = c.cfg.Now()
+		c.discovering = make(chan struct{})
+		go c.runDiscovery(c.discovering)
+	}
+	done := c.discovering
+	c.mu.Unlock()
+
+	// Every caller waits for the one discovery in flight, each only as
+	// long as its own context allows: no lock is held during the fetch.
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: waiting for discovery at %s: %v", ErrUnavailable, c.cfg.Issuer, ctx.Err())
+	}
+	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.provider != nil {
 		return c.provider, nil
 	}
-	if c.lastErr != nil && c.cfg.Now().Sub(c.lastAttempt) < discoveryRetryInterval {
-		return nil, c.lastErr
-	}
-	c.lastAttempt = c.cfg.Now()
-	// The outcome is shared by every caller, so one visitor giving up must
-	// not cancel it; the HTTP client's timeout bounds it.
-	p, err := c.discover(context.WithoutCancel(ctx))
+	return nil, c.lastErr
+}
+
+// runDiscovery fetches the discovery document for all waiting callers.
+// It runs on the client's own context: no visitor giving up cancels it,
+// and the HTTP client's timeout bounds it.
+func (c *Client) runDiscovery(done chan struct{}) {
+	p, err := c.discover(c.keySetCtx)
+	c.mu.Lock()
 	if err != nil {
 		c.lastErr = fmt.Errorf("%w: discovery at %s: %v", ErrUnavailable, c.cfg.Issuer, err)
-		return nil, c.lastErr
+	} else {
+		c.provider, c.lastErr = p, nil
 	}
-	c.provider, c.lastErr = p, nil
-	return p, nil
+	c.discovering = nil
+	c.mu.Unlock()
+	close(done)
 }
 
 func (c *Client) discover(ctx context.Context) (*provider, error) {

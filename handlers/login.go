@@ -3,6 +3,8 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -68,8 +70,8 @@ func (app *App) loginOptions(q url.Values) (connect.AuthOptions, error) {
 		return opts, badRequest("Unknown level of assurance", `The acr parameter must be "1" (mobile phone) or "2" (password).`)
 	}
 	hint := q.Get("login_hint")
-	if len(hint) > maxLoginHintLength {
-		return opts, badRequest("Login hint too long", "The login_hint parameter must be a phone number or an e-mail address.")
+	if !plausibleLoginHint(hint) {
+		return opts, badRequest("Unusable login hint", "The login_hint parameter must be a phone number or an e-mail address.")
 	}
 	opts.LoginHint = hint
 	return opts, nil
@@ -77,4 +79,18 @@ func (app *App) loginOptions(q url.Values) (connect.AuthOptions, error) {
 
 func badRequest(title, message string) *pageError {
 	return &pageError{status: http.StatusBadRequest, title: title, message: message}
+}
+
+// plausibleLoginHint reports whether hint could be a phone number or an
+// e-mail address: short, valid UTF-8, no spaces or control characters.
+func plausibleLoginHint(hint string) bool {
+	if len(hint) > maxLoginHintLength || !utf8.ValidString(hint) {
+		return false
+	}
+	for _, r := range hint {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
 }

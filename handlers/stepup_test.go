@@ -125,7 +125,7 @@ func TestLoginParameters(t *testing.T) {
 			}
 		}
 	})
-	for _, bad := range []string{"prompt=consent", "prompt=select_account", "acr=3", "acr=1%202", "login_hint=" + strings.Repeat("x", 255)} {
+	for _, bad := range []string{"prompt=consent", "prompt=select_account", "acr=3", "acr=1%202", "login_hint=" + strings.Repeat("x", 255), "login_hint=%ff%fe", "login_hint=a%0Ab", "login_hint=kari%20nordmann"} {
 		t.Run("refuses "+bad, func(t *testing.T) {
 			r := b.get(site.app.URL + "/login?" + bad)
 			wantStatus(t, "GET /login?"+bad, r, http.StatusBadRequest)
