@@ -147,6 +147,7 @@ func newMemoryIndex() *memoryIndex {
 func (x *memoryIndex) add(_ context.Context, keys []string, entry string, ttl time.Duration) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.dropExpired()
 	for _, key := range keys {
 		if x.sets[key] == nil {
 			x.sets[key] = map[string]time.Time{}
@@ -183,6 +184,7 @@ func (x *memoryIndex) members(_ context.Context, key string) ([]string, error) {
 func (x *memoryIndex) mark(_ context.Context, key string, ttl time.Duration) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.dropExpired()
 	x.marks[key] = time.Now().Add(ttl)
 	return nil
 }
@@ -192,4 +194,25 @@ func (x *memoryIndex) marked(_ context.Context, key string) (bool, error) {
 	defer x.mu.Unlock()
 	until, ok := x.marks[key]
 	return ok && time.Now().Before(until), nil
+}
+
+// dropExpired forgets what Redis would have expired by now; called on
+// writes, so memory stays bounded by the sessions of the last lifetime.
+func (x *memoryIndex) dropExpired() {
+	now := time.Now()
+	for key, entries := range x.sets {
+		for entry, expiry := range entries {
+			if !now.Before(expiry) {
+				delete(entries, entry)
+			}
+		}
+		if len(entries) == 0 {
+			delete(x.sets, key)
+		}
+	}
+	for key, expiry := range x.marks {
+		if !now.Before(expiry) {
+			delete(x.marks, key)
+		}
+	}
 }
