@@ -49,6 +49,11 @@ type Config struct {
 	// HTTPClient makes every back-end call to CONNECT. It must have a
 	// timeout: a hanging provider must not hang the app.
 	HTTPClient *http.Client
+	// KeyRefetchInterval is the least time between two fetches of CONNECT's
+	// JWK set. go-oidc fetches it again for every token that does not
+	// verify with the keys it has, so without a limit anyone could make us
+	// hammer CONNECT by posting forged logout tokens. Zero means 10 seconds.
+	KeyRefetchInterval time.Duration
 	// ClockSkew is how far CONNECT's clock may be from ours when checking
 	// iat, exp and auth_time. Zero means one minute.
 	ClockSkew time.Duration
@@ -73,8 +78,11 @@ type Endpoints struct {
 type Client struct {
 	cfg Config
 
-	// keySetCtx configures go-oidc's JWK set fetches for the whole life of
-	// the client: it carries our HTTP client, and no request's values.
+	// backgroundCtx carries our HTTP client, and no request's values, for
+	// the fetches made on behalf of every caller (discovery).
+	backgroundCtx context.Context
+	// keySetCtx does the same for go-oidc's JWK set fetches, through a
+	// transport that fetches at most once per KeyRefetchInterval.
 	keySetCtx context.Context
 
 	mu          sync.Mutex
@@ -112,6 +120,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
+	if cfg.KeyRefetchInterval == 0 {
+		cfg.KeyRefetchInterval = 10 * time.Second
+	}
 	if cfg.ClockSkew == 0 {
 		cfg.ClockSkew = time.Minute
 	}
@@ -119,8 +130,9 @@ func New(cfg Config) (*Client, error) {
 		cfg.Now = time.Now
 	}
 	return &Client{
-		cfg:       cfg,
-		keySetCtx: oidc.ClientContext(context.Background(), cfg.HTTPClient),
+		cfg:           cfg,
+		backgroundCtx: oidc.ClientContext(context.Background(), cfg.HTTPClient),
+		keySetCtx:     oidc.ClientContext(context.Background(), rateLimitedClient(cfg.HTTPClient, cfg.KeyRefetchInterval)),
 	}, nil
 }
 
@@ -182,7 +194,7 @@ func (c *Client) discovered(ctx context.Context) (*provider, error) {
 // It runs on the client's own context: no visitor giving up cancels it,
 // and the HTTP client's timeout bounds it.
 func (c *Client) runDiscovery(done chan struct{}) {
-	p, err := c.discover(c.keySetCtx)
+	p, err := c.discover(c.backgroundCtx)
 	c.mu.Lock()
 	if err != nil {
 		c.lastErr = fmt.Errorf("%w: discovery at %s: %v", ErrUnavailable, c.cfg.Issuer, err)

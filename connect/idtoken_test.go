@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -190,7 +191,8 @@ func TestVerifyIDToken(t *testing.T) {
 
 func TestVerifyIDTokenRefetchesKeysOnceForUnknownKid(t *testing.T) {
 	provider := newTestProvider(t)
-	client, err := New(Config{Issuer: provider.issuer(), ClientID: "sample-web", RedirectURL: "http://localhost/cb", Scopes: []string{oidc.ScopeOpenID}})
+	client, err := New(Config{Issuer: provider.issuer(), ClientID: "sample-web", RedirectURL: "http://localhost/cb", Scopes: []string{oidc.ScopeOpenID},
+		KeyRefetchInterval: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +213,29 @@ func TestVerifyIDTokenRefetchesKeysOnceForUnknownKid(t *testing.T) {
 	}
 	if got := provider.jwksCalls.Load(); got != 2 {
 		t.Errorf("JWK set fetched %d times after an unknown kid, want 2 (one refetch)", got)
+	}
+}
+
+func TestForgedTokensDoNotMakeUsHammerTheKeySet(t *testing.T) {
+	provider := newTestProvider(t)
+	client, err := New(Config{Issuer: provider.issuer(), ClientID: "sample-web", RedirectURL: "http://localhost/cb", Scopes: []string{oidc.ScopeOpenID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	claims := map[string]any{"iss": provider.issuer(), "sub": "u", "aud": "sample-web", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
+	forger := mustRSAKey(t)
+	for i := range 5 {
+		_, err := client.VerifyIDToken(context.Background(), sign(t, forger, jose.RS256, fmt.Sprintf("made-up-kid-%d", i), claims), Expectations{})
+		if !errors.Is(err, ErrIDTokenInvalid) {
+			t.Fatalf("forged token %d: %v, want ErrIDTokenInvalid", i+1, err)
+		}
+	}
+	if got := provider.jwksCalls.Load(); got != 1 {
+		t.Errorf("JWK set fetched %d times for 5 forged tokens within 10s, want 1", got)
+	}
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims), Expectations{}); err != nil {
+		t.Errorf("a genuine token after the forged ones: %v, want success", err)
 	}
 }
 
