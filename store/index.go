@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,10 +17,6 @@ import (
 func sidKey(sid string) string { return "connect-sample:sid:" + sid }
 func subKey(sub string) string { return "connect-sample:sub:" + sub }
 func jtiKey(jti string) string { return "connect-sample:logout-jti:" + jti }
-
-// indexEntry names one local session: scs's session token and the id of
-// its token record.
-func indexEntry(sessionToken, tokensID string) string { return sessionToken + " " + tokensID }
 
 // sessionIndex is a set per key, each expiring with the newest session it
 // lists, plus a set-once marker for replay detection.
@@ -59,15 +54,16 @@ func (s *Sessions) EndSessions(ctx context.Context, sid, sub string) (int, error
 	if err != nil {
 		return 0, unavailable("read session index", err)
 	}
-	for _, entry := range entries {
-		sessionToken, tokensID, _ := strings.Cut(entry, " ")
-		if err := s.sessions.DeleteCtx(ctx, sessionToken); err != nil {
+	// Each entry is a session token, which also names the session's token
+	// record (see LogIn).
+	for _, token := range entries {
+		if err := s.sessions.DeleteCtx(ctx, token); err != nil {
 			return 0, unavailable("delete session", err)
 		}
-		if err := s.Tokens.Delete(ctx, tokensID); err != nil {
+		if err := s.Tokens.Delete(ctx, token); err != nil {
 			return 0, err
 		}
-		if err := s.index.remove(ctx, indexKeys(sid, sub), entry); err != nil {
+		if err := s.index.remove(ctx, indexKeys(sid, sub), token); err != nil {
 			return 0, unavailable("update session index", err)
 		}
 	}

@@ -49,10 +49,12 @@ func (s redisSessionStore) FindCtx(ctx context.Context, token string) ([]byte, b
 	return b, true, nil
 }
 
-// commitScript writes a session unless its token has been ended.
+// commitScript writes a session unless its token has been ended, and gives
+// the session's token record (if it has one) the same expiry.
 var commitScript = redis.NewScript(`
 if redis.call("EXISTS", KEYS[2]) == 1 then return 0 end
 redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+redis.call("PEXPIRE", KEYS[3], ARGV[2])
 return 1`)
 
 func (s redisSessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
@@ -60,7 +62,8 @@ func (s redisSessionStore) CommitCtx(ctx context.Context, token string, b []byte
 	if ttl <= 0 {
 		return s.DeleteCtx(ctx, token)
 	}
-	written, err := commitScript.Run(ctx, s.rdb, []string{sessionKey(token), endedKey(token)}, b, strconv.FormatInt(ttl, 10)).Int()
+	keys := []string{sessionKey(token), endedKey(token), tokensKey(token)}
+	written, err := commitScript.Run(ctx, s.rdb, keys, b, strconv.FormatInt(ttl, 10)).Int()
 	if err != nil {
 		return err
 	}
@@ -72,7 +75,7 @@ func (s redisSessionStore) CommitCtx(ctx context.Context, token string, b []byte
 
 func (s redisSessionStore) DeleteCtx(ctx context.Context, token string) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, sessionKey(token))
+		p.Del(ctx, sessionKey(token), tokensKey(token))
 		p.Set(ctx, endedKey(token), 1, endedSessionTTL)
 		return nil
 	})

@@ -89,7 +89,8 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 
 // User is what the session keeps about a logged-in user: enough to show
 // every page without another round trip. The tokens are in the token
-// record named by TokensID, read only by pages that call CONNECT.
+// record named by TokensID (the session token given at login), read only
+// by pages that call CONNECT.
 type User struct {
 	Claims     connect.Claims `json:"claims"`
 	TokensID   string         `json:"tokens_id"`
@@ -114,16 +115,19 @@ func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens conn
 	if replaced, err = s.forgetCurrent(ctx); err != nil {
 		return replaced, err
 	}
-	u := User{Claims: claims, TokensID: NewTokenID(), LoggedInAt: now}
-	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.lifetime); err != nil {
-		return replaced, err
-	}
 	if err := s.Manager.RenewToken(ctx); err != nil {
 		return replaced, fmt.Errorf("%w: renew session token: %v", ErrUnavailable, err)
 	}
-	// RenewToken has chosen the new token: list it for back-channel logout.
-	entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
-	if err := s.index.add(ctx, indexKeys(claims.SessionID, claims.Subject), entry, s.lifetime); err != nil {
+	// The token record is named after the new session token, so that in
+	// Redis it lives exactly as long as the session: every save of the
+	// session moves its expiry too (store/redisstore.go), and a session
+	// that ends by idle timeout leaves no tokens behind.
+	u := User{Claims: claims, TokensID: s.Manager.Token(ctx), LoggedInAt: now}
+	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.lifetime); err != nil {
+		return replaced, err
+	}
+	// List the session for back-channel logout.
+	if err := s.index.add(ctx, indexKeys(claims.SessionID, claims.Subject), u.TokensID, s.lifetime); err != nil {
 		return replaced, unavailable("update session index", err)
 	}
 	b, err := json.Marshal(u)
@@ -189,8 +193,7 @@ func (s *Sessions) forgetCurrent(ctx context.Context) (connect.TokenSet, error) 
 	if err := s.Tokens.Delete(ctx, u.TokensID); err != nil {
 		return connect.TokenSet{}, err
 	}
-	entry := indexEntry(s.Manager.Token(ctx), u.TokensID)
-	if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), entry); err != nil {
+	if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), u.TokensID); err != nil {
 		return connect.TokenSet{}, unavailable("update session index", err)
 	}
 	return rec.Tokens, nil

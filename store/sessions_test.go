@@ -153,6 +153,11 @@ func TestRedisHoldsNoReadableToken(t *testing.T) {
 	if ttl := rdb.TTL(context.Background(), sessionKey(token)).Val(); ttl <= 0 || ttl > time.Minute {
 		t.Errorf("Redis TTL = %v, want the idle timeout (1m) at most", ttl)
 	}
+	// The token record follows the session, not the 1h lifetime: a session
+	// that idles out leaves no tokens behind.
+	if ttl := rdb.TTL(context.Background(), tokensKey(u.TokensID)).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("token record TTL = %v, want the session's (1m at most)", ttl)
+	}
 
 	t.Run("another secret cannot read it", func(t *testing.T) {
 		other, err := NewSessions(SessionOptions{Redis: rdb, AtRestKey: testKey(1), IdleTimeout: time.Minute, Lifetime: time.Hour})

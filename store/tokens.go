@@ -62,8 +62,10 @@ func NewTokenID() string {
 }
 
 // Redis keys of the token records and their locks; see the README.
-func tokensKey(id string) string      { return "connect-sample:tokens:" + id }
-func refreshLockKey(id string) string { return "connect-sample:refresh-lock:" + id }
+// The braces put a session's keys in one Redis Cluster hash slot: its
+// token record's id is its session token (see Sessions.LogIn).
+func tokensKey(id string) string      { return "connect-sample:tokens:{" + id + "}" }
+func refreshLockKey(id string) string { return "connect-sample:refresh-lock:{" + id + "}" }
 
 // RedisTokens keeps token records in Redis hashes (fields v: version,
 // d: the sealed record), so a Lua script can compare versions without
