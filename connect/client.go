@@ -81,9 +81,11 @@ type Client struct {
 	// backgroundCtx carries our HTTP client, and no request's values, for
 	// the fetches made on behalf of every caller (discovery).
 	backgroundCtx context.Context
-	// keySetCtx does the same for go-oidc's JWK set fetches, through a
-	// transport that fetches at most once per KeyRefetchInterval.
-	keySetCtx context.Context
+	// keySetCtx does the same for go-oidc's JWK set fetches, through
+	// keyFetches, which fetches at most once per KeyRefetchInterval. That
+	// client fetches nothing but the JWK set.
+	keySetCtx  context.Context
+	keyFetches *keyFetches
 
 	mu          sync.Mutex
 	provider    *provider     // nil until discovery succeeds
@@ -129,10 +131,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	keyFetches := newKeyFetches(cfg.HTTPClient.Transport, cfg.KeyRefetchInterval)
 	return &Client{
 		cfg:           cfg,
 		backgroundCtx: oidc.ClientContext(context.Background(), cfg.HTTPClient),
-		keySetCtx:     oidc.ClientContext(context.Background(), rateLimitedClient(cfg.HTTPClient, cfg.KeyRefetchInterval)),
+		keySetCtx:     oidc.ClientContext(context.Background(), &http.Client{Timeout: cfg.HTTPClient.Timeout, Transport: keyFetches}),
+		keyFetches:    keyFetches,
 	}, nil
 }
 
@@ -253,7 +257,7 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 				AuthStyle: authStyle,
 			},
 		},
-		verifier: oidc.NewVerifier(c.cfg.Issuer, keySet{oidc.NewRemoteKeySet(c.keySetCtx, endpoints.JWKS)}, &oidc.Config{
+		verifier: oidc.NewVerifier(c.cfg.Issuer, keySet{oidc.NewRemoteKeySet(c.keySetCtx, endpoints.JWKS), c.keyFetches}, &oidc.Config{
 			ClientID:             c.cfg.ClientID,
 			SupportedSigningAlgs: signingAlgorithms,
 			// exp gets the same allowance for clock skew as iat.

@@ -28,6 +28,8 @@ type testProvider struct {
 	server    *httptest.Server
 	key       *rsa.PrivateKey
 	jwksCalls atomic.Int32
+	// rotated, once set, is published as "key-2" beside key-1.
+	rotated atomic.Pointer[rsa.PrivateKey]
 }
 
 func newTestProvider(t *testing.T) *testProvider {
@@ -46,9 +48,11 @@ func newTestProvider(t *testing.T) *testProvider {
 	})
 	mux.HandleFunc("GET /oauth/public_keys.jwks", func(w http.ResponseWriter, r *http.Request) {
 		p.jwksCalls.Add(1)
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-			{Key: p.key.Public(), KeyID: "key-1", Algorithm: "RS256", Use: "sig"},
-		}})
+		keys := []jose.JSONWebKey{{Key: p.key.Public(), KeyID: "key-1", Algorithm: "RS256", Use: "sig"}}
+		if k := p.rotated.Load(); k != nil {
+			keys = append(keys, jose.JSONWebKey{Key: k.Public(), KeyID: "key-2", Algorithm: "RS256", Use: "sig"})
+		}
+		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: keys})
 	})
 	p.server = httptest.NewServer(mux)
 	t.Cleanup(p.server.Close)
@@ -150,7 +154,7 @@ func TestVerifyIDToken(t *testing.T) {
 		{name: "a signature by another key is rejected", token: sign(t, mustRSAKey(t), jose.RS256, "key-1", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "failed to verify signature"},
 		{name: "alg none is rejected", token: unsigned(valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: `unexpected signature algorithm "none"`},
 		{name: "HS256 keyed with the client secret is rejected", token: sign(t, []byte("shared-secret-of-the-sample-web-client"), jose.HS256, "key-1", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: `unexpected signature algorithm "HS256"`},
-		{name: "an ES256 token from an unknown key is rejected", token: sign(t, ecKey, jose.ES256, "key-2", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "failed to verify signature"},
+		{name: "an ES256 token from an unknown key is rejected", token: sign(t, ecKey, jose.ES256, "key-2", valid()), want: want, wantErr: ErrUnavailable, wantMsg: "unknown signing key"},
 		{name: "another issuer is rejected", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"iss": "https://evil.example/oauth"})), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "issued by a different provider"},
 		{name: "an audience without this client is rejected", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"aud": "other-client"})), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "expected audience"},
 		{name: "an extra untrusted audience is rejected", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"aud": []string{"sample-web", "other-client"}, "azp": "sample-web"})), want: want, wantErr: ErrUntrustedAudience},
@@ -165,7 +169,9 @@ func TestVerifyIDToken(t *testing.T) {
 		{name: "auth_time older than max_age is rejected", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"auth_time": now.Add(-time.Hour).Unix()})), want: want, wantErr: ErrAuthTimeTooOld},
 		{name: "a missing auth_time is rejected when max_age was sent", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"auth_time": nil})), want: want, wantErr: ErrAuthTimeTooOld},
 		{name: "a missing auth_time is fine when max_age was not sent", token: sign(t, goodKey, jose.RS256, "key-1", with(map[string]any{"auth_time": nil})), want: Expectations{Nonce: "the-nonce"}},
-		{name: "an unknown kid is rejected", token: sign(t, mustRSAKey(t), jose.RS256, "rotated-key", valid()), want: want, wantErr: ErrIDTokenInvalid, wantMsg: "failed to verify signature"},
+		// Moments after the key set was fetched, an unknown kid is not worth
+		// another fetch: "try again shortly" (see keyset.go).
+		{name: "an unknown kid is rejected", token: sign(t, mustRSAKey(t), jose.RS256, "rotated-key", valid()), want: want, wantErr: ErrUnavailable, wantMsg: "unknown signing key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,15 +233,54 @@ func TestForgedTokensDoNotMakeUsHammerTheKeySet(t *testing.T) {
 	forger := mustRSAKey(t)
 	for i := range 5 {
 		_, err := client.VerifyIDToken(context.Background(), sign(t, forger, jose.RS256, fmt.Sprintf("made-up-kid-%d", i), claims), Expectations{})
-		if !errors.Is(err, ErrIDTokenInvalid) {
-			t.Fatalf("forged token %d: %v, want ErrIDTokenInvalid", i+1, err)
+		// The first one costs a fetch and fails its signature; the rest,
+		// moments later, are told to come back without a fetch.
+		want := ErrUnavailable
+		if i == 0 {
+			want = ErrIDTokenInvalid
+		}
+		if !errors.Is(err, want) {
+			t.Fatalf("forged token %d: %v, want %v", i+1, err, want)
 		}
 	}
+	// A forged signature under the real kid is checked against the keys
+	// already fetched.
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, forger, jose.RS256, "key-1", claims), Expectations{}); !errors.Is(err, ErrIDTokenInvalid) {
+		t.Errorf("forged token with the real kid: %v, want ErrIDTokenInvalid", err)
+	}
 	if got := provider.jwksCalls.Load(); got != 1 {
-		t.Errorf("JWK set fetched %d times for 5 forged tokens within 10s, want 1", got)
+		t.Errorf("JWK set fetched %d times for 6 forged tokens within 10s, want 1", got)
 	}
 	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims), Expectations{}); err != nil {
 		t.Errorf("a genuine token after the forged ones: %v, want success", err)
+	}
+}
+
+func TestAKeyPublishedLaterIsAcceptedOnceTheIntervalHasPassed(t *testing.T) {
+	provider := newTestProvider(t)
+	client, err := New(Config{Issuer: provider.issuer(), ClientID: "sample-web", RedirectURL: "http://localhost/cb", Scopes: []string{oidc.ScopeOpenID},
+		KeyRefetchInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	claims := map[string]any{"iss": provider.issuer(), "sub": "u", "aud": "sample-web", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims), Expectations{}); err != nil {
+		t.Fatalf("token with the current key: %v", err)
+	}
+
+	next := mustRSAKey(t)
+	provider.rotated.Store(next) // CONNECT publishes a new key and signs with it
+	_, err = client.VerifyIDToken(context.Background(), sign(t, next, jose.RS256, "key-2", claims), Expectations{})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("new key right after a fetch: %v, want ErrUnavailable (try again shortly)", err)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, next, jose.RS256, "key-2", claims), Expectations{}); err != nil {
+		t.Fatalf("new key after the interval: %v, want success", err)
+	}
+	if got := provider.jwksCalls.Load(); got != 2 {
+		t.Errorf("JWK set fetched %d times, want 2", got)
 	}
 }
 
