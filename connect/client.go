@@ -200,6 +200,9 @@ func (c *Client) discovered(ctx context.Context) (*provider, error) {
 func (c *Client) runDiscovery(done chan struct{}) {
 	p, err := c.discover(c.backgroundCtx)
 	c.mu.Lock()
+	// The retry interval counts from the end of an attempt: one that hung
+	// until the HTTP timeout must not be followed by another at once.
+	c.lastAttempt = c.cfg.Now()
 	if err != nil {
 		c.lastErr = fmt.Errorf("%w: discovery at %s: %v", ErrUnavailable, c.cfg.Issuer, err)
 	} else {

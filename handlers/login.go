@@ -82,13 +82,14 @@ func badRequest(title, message string) *pageError {
 }
 
 // plausibleLoginHint reports whether hint could be a phone number or an
-// e-mail address: short, valid UTF-8, no spaces or control characters.
+// e-mail address: short, valid UTF-8, no spaces, control or invisible
+// formatting characters (such as a right-to-left override).
 func plausibleLoginHint(hint string) bool {
 	if len(hint) > maxLoginHintLength || !utf8.ValidString(hint) {
 		return false
 	}
 	for _, r := range hint {
-		if unicode.IsControl(r) || unicode.IsSpace(r) {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			return false
 		}
 	}

@@ -115,15 +115,7 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.Now(), Refreshes: current.Refreshes + 1}
 	stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
 	if err != nil || !stored {
-		// The new tokens are not kept: Redis failed, or the session was
-		// ended (a logout) or refreshed by a lock holder that timed out
-		// while we talked to CONNECT. Tokens nobody keeps must not stay
-		// valid at CONNECT.
-		app.revokeTokens(ctx, refreshed.Tokens)
-		if err != nil {
-			return current, err
-		}
-		return app.tokens(ctx, u)
+		return app.refreshNotStored(ctx, u, refreshed.Tokens, err)
 	}
 	next.Version = current.Version + 1
 	if refreshed.Claims != nil {
@@ -132,6 +124,31 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 		}
 	}
 	return next, nil
+}
+
+// refreshNotStored handles new tokens that could not be stored. What
+// happens to them depends on why, so the record is read again: if the
+// session was ended meanwhile (a logout), nobody will use them and they
+// are revoked; if another refresh won (our lock expired mid-call), only our
+// access token is unused (the refresh token's grant is shared with the
+// winner's); if Redis cannot tell us, nothing is revoked, since the write
+// may have gone through.
+func (app *App) refreshNotStored(ctx context.Context, u *store.User, unused connect.TokenSet, writeErr error) (store.TokenRecord, error) {
+	latest, err := app.Sessions.Tokens.Get(ctx, u.TokensID)
+	switch {
+	case errors.Is(err, store.ErrNoTokens):
+		app.revokeTokens(ctx, unused)
+		return latest, fmt.Errorf("%w: %w", errSessionEnded, err)
+	case err != nil:
+		return latest, errors.Join(writeErr, err)
+	case writeErr != nil && latest.Tokens.AccessToken == unused.AccessToken:
+		return latest, nil // the write went through after all
+	case writeErr != nil:
+		return latest, writeErr
+	default:
+		app.revokeTokens(ctx, connect.TokenSet{AccessToken: unused.AccessToken})
+		return latest, nil
+	}
 }
 
 // tokens reads the session's token record; a missing one means the

@@ -51,6 +51,12 @@ type Sessions struct {
 	sessions scs.CtxStore // the sealed session store, for ending sessions by token
 	index    sessionIndex
 	lifetime time.Duration
+	// newTokensTTL is a new token record's expiry until its session is
+	// first saved. In Redis each save gives the record the session's
+	// expiry, so it starts short: a login whose session is never saved
+	// leaves nothing behind for long. In memory nothing moves it, so it
+	// is the lifetime.
+	newTokensTTL time.Duration
 }
 
 // NewSessions builds the session manager over Redis, or memory.
@@ -58,7 +64,11 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	var inner scs.CtxStore = newMemorySessionStore()
 	var tokens Tokens = NewMemoryTokens()
 	var index sessionIndex = newMemoryIndex()
+	newTokensTTL := o.Lifetime
 	if o.Redis != nil {
+		if o.IdleTimeout > 0 {
+			newTokensTTL = min(o.IdleTimeout, o.Lifetime)
+		}
 		index = redisIndex{o.Redis}
 		inner = redisSessionStore{o.Redis}
 		var err error
@@ -84,7 +94,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	m.Cookie.Secure = o.Secure
 	// Persistence is decided per session at login, from td_sls.
 	m.Cookie.Persist = false
-	return &Sessions{Manager: m, Tokens: tokens, sessions: sealed, index: index, lifetime: o.Lifetime}, nil
+	return &Sessions{Manager: m, Tokens: tokens, sessions: sealed, index: index, lifetime: o.Lifetime, newTokensTTL: newTokensTTL}, nil
 }
 
 // User is what the session keeps about a logged-in user: enough to show
@@ -123,7 +133,7 @@ func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens conn
 	// session moves its expiry too (store/redisstore.go), and a session
 	// that ends by idle timeout leaves no tokens behind.
 	u := User{Claims: claims, TokensID: s.Manager.Token(ctx), LoggedInAt: now}
-	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.lifetime); err != nil {
+	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.newTokensTTL); err != nil {
 		return replaced, err
 	}
 	// List the session for back-channel logout.
@@ -194,7 +204,8 @@ func (s *Sessions) forgetCurrent(ctx context.Context) (connect.TokenSet, error) 
 		return connect.TokenSet{}, err
 	}
 	if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), u.TokensID); err != nil {
-		return connect.TokenSet{}, unavailable("update session index", err)
+		// The record is gone: the caller must still get the tokens to revoke.
+		return rec.Tokens, unavailable("update session index", err)
 	}
 	return rec.Tokens, nil
 }

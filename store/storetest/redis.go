@@ -50,7 +50,9 @@ func Redis(t testing.TB) *redis.Client {
 	defer cancel()
 	// One try: go-redis would otherwise retry with backoff, and a machine
 	// without Redis would wait for it in every test.
-	probe := redis.NewClient(&redis.Options{Addr: opts.Addr, MaxRetries: -1})
+	probeOpts := *opts
+	probeOpts.MaxRetries = -1
+	probe := redis.NewClient(&probeOpts)
 	err = probe.Ping(ctx).Err()
 	probe.Close()
 	if err != nil {
