@@ -70,7 +70,7 @@ func (k keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error)
 
 // keyID returns the kid of a compact JWS, if it names one.
 func keyID(jwt string) (string, bool) {
-	jws, err := jose.ParseSigned(jwt, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	jws, err := jose.ParseSignedCompact(jwt, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil || len(jws.Signatures) != 1 || jws.Signatures[0].Header.KeyID == "" {
 		return "", false
 	}
