@@ -112,17 +112,18 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	if err != nil {
 		return current, err
 	}
-	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.Now(), Refreshes: current.Refreshes + 1}
+	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.Now(), Refreshes: current.Refreshes + 1,
+		Claims: current.Claims}
+	if refreshed.Claims != nil {
+		// Kept with the tokens, under the same compare-and-swap, not in the
+		// scs session, which any request in flight could write back older.
+		next.Claims = refreshed.Claims
+	}
 	stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
 	if err != nil || !stored {
 		return app.refreshNotStored(ctx, u, refreshed.Tokens, err)
 	}
 	next.Version = current.Version + 1
-	if refreshed.Claims != nil {
-		if err := app.Sessions.UpdateClaims(ctx, *u, *refreshed.Claims); err != nil {
-			return next, err
-		}
-	}
 	return next, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store"
 )
 
 // handleSession is GET /session: what the app holds for this session, to
@@ -26,7 +27,7 @@ func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 		RefreshedAt:     rec.RefreshedAt,
 		Refreshes:       rec.Refreshes,
 		RefreshMargin:   app.RefreshMargin,
-		Claims:          u.Claims,
+		Claims:          newestClaims(u, rec),
 		LoggedInAt:      u.LoggedInAt,
 		Persistent:      u.PersistentCookie(),
 	})
@@ -44,4 +45,13 @@ type sessionPage struct {
 	Claims          connect.Claims
 	LoggedInAt      time.Time
 	Persistent      bool
+}
+
+// newestClaims are the claims of the newest ID token: a refresh's, if one
+// brought one, else the login's.
+func newestClaims(u *store.User, rec store.TokenRecord) connect.Claims {
+	if rec.Claims != nil {
+		return *rec.Claims
+	}
+	return u.Claims
 }

@@ -164,18 +164,6 @@ func (s *Sessions) CurrentUser(ctx context.Context) (*User, bool) {
 	return &u, true
 }
 
-// UpdateClaims replaces the user's claims, after a refresh brought a new ID
-// token for the same user.
-func (s *Sessions) UpdateClaims(ctx context.Context, u User, claims connect.Claims) error {
-	u.Claims = claims
-	b, err := json.Marshal(u)
-	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
-	}
-	s.Manager.Put(ctx, userKey, b)
-	return nil
-}
-
 // LogOut ends the session: its tokens and the session itself are deleted
 // from the store and the cookie is cleared.
 func (s *Sessions) LogOut(ctx context.Context) error {
