@@ -131,11 +131,13 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	keyFetches := newKeyFetches(cfg.HTTPClient.Transport, cfg.KeyRefetchInterval)
+	keyFetches := newKeyFetches(cfg.HTTPClient.Transport, cfg.KeyRefetchInterval, cfg.Now)
+	keySetClient := *cfg.HTTPClient // same timeout, redirect policy and jar
+	keySetClient.Transport = keyFetches
 	return &Client{
 		cfg:           cfg,
 		backgroundCtx: oidc.ClientContext(context.Background(), cfg.HTTPClient),
-		keySetCtx:     oidc.ClientContext(context.Background(), &http.Client{Timeout: cfg.HTTPClient.Timeout, Transport: keyFetches}),
+		keySetCtx:     oidc.ClientContext(context.Background(), &keySetClient),
 		keyFetches:    keyFetches,
 	}, nil
 }
@@ -241,6 +243,7 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 	}
 	_ = op.Claims(&jwks)
 	endpoints.JWKS = jwks.URI
+	c.keyFetches.setURL(jwks.URI)
 
 	authStyle := oauth2.AuthStyleInHeader
 	if c.cfg.ClientSecret == "" {

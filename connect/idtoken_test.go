@@ -258,29 +258,63 @@ func TestForgedTokensDoNotMakeUsHammerTheKeySet(t *testing.T) {
 
 func TestAKeyPublishedLaterIsAcceptedOnceTheIntervalHasPassed(t *testing.T) {
 	provider := newTestProvider(t)
-	client, err := New(Config{Issuer: provider.issuer(), ClientID: "sample-web", RedirectURL: "http://localhost/cb", Scopes: []string{oidc.ScopeOpenID},
-		KeyRefetchInterval: 200 * time.Millisecond})
+	var offset atomic.Int64 // the client's clock, moved by the test
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	client, err := New(Config{Issuer: provider.issuer(), ClientID: "sample-web", RedirectURL: "http://localhost/cb", Scopes: []string{oidc.ScopeOpenID}, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	claims := map[string]any{"iss": provider.issuer(), "sub": "u", "aud": "sample-web", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
-	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims), Expectations{}); err != nil {
+	next := mustRSAKey(t)
+	claims := func() map[string]any {
+		now := clock()
+		return map[string]any{"iss": provider.issuer(), "sub": "u", "aud": "sample-web", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
+	}
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims()), Expectations{}); err != nil {
 		t.Fatalf("token with the current key: %v", err)
 	}
 
-	next := mustRSAKey(t)
 	provider.rotated.Store(next) // CONNECT publishes a new key and signs with it
-	_, err = client.VerifyIDToken(context.Background(), sign(t, next, jose.RS256, "key-2", claims), Expectations{})
+	_, err = client.VerifyIDToken(context.Background(), sign(t, next, jose.RS256, "key-2", claims()), Expectations{})
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("new key right after a fetch: %v, want ErrUnavailable (try again shortly)", err)
 	}
-	time.Sleep(250 * time.Millisecond)
-	if _, err := client.VerifyIDToken(context.Background(), sign(t, next, jose.RS256, "key-2", claims), Expectations{}); err != nil {
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims()), Expectations{}); err != nil {
+		t.Fatalf("the current key meanwhile: %v, want success", err)
+	}
+	offset.Add(int64(11 * time.Second)) // past the 10 s interval
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, next, jose.RS256, "key-2", claims()), Expectations{}); err != nil {
 		t.Fatalf("new key after the interval: %v, want success", err)
 	}
 	if got := provider.jwksCalls.Load(); got != 2 {
 		t.Errorf("JWK set fetched %d times, want 2", got)
+	}
+}
+
+func TestAFailedKeyFetchDoesNotLockOutTheCurrentKey(t *testing.T) {
+	provider := newTestProvider(t)
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	client, err := New(Config{Issuer: provider.issuer(), ClientID: "sample-web", RedirectURL: "http://localhost/cb", Scopes: []string{oidc.ScopeOpenID}, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := func() map[string]any {
+		now := clock()
+		return map[string]any{"iss": provider.issuer(), "sub": "u", "aud": "sample-web", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
+	}
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims()), Expectations{}); err != nil {
+		t.Fatalf("token with the current key: %v", err)
+	}
+	// Later, a forged token makes go-oidc refetch, and that fetch fails.
+	offset.Add(int64(11 * time.Second))
+	provider.server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+	})
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, mustRSAKey(t), jose.RS256, "made-up", claims()), Expectations{}); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("forged token while the key set is down: %v, want ErrUnavailable", err)
+	}
+	if _, err := client.VerifyIDToken(context.Background(), sign(t, provider.key, jose.RS256, "key-1", claims()), Expectations{}); err != nil {
+		t.Fatalf("genuine token right after the failed fetch: %v, want success (key-1 is still known)", err)
 	}
 }
 

@@ -27,10 +27,11 @@ import (
 // it again for every token that does not verify with the keys it holds,
 // and the back-channel endpoint is public, so forged tokens could otherwise
 // make the app fetch CONNECT's keys at an attacker's pace. Within the
-// interval after a fetch, a token whose kid the last fetch did not list is
-// answered as an outage (try again soon), and any other token is checked
-// against the keys already fetched: a key CONNECT has just published is
-// accepted once the interval has passed, as key rotation allows.
+// interval after a fetch, a token under a kid that fetch listed is checked
+// against the keys it returned (a forged signature is still just invalid),
+// and a token under any other kid is answered as an outage without a
+// fetch: a key CONNECT has just published is accepted once the interval
+// has passed, as key rotation allows.
 type keySet struct {
 	remote  *oidc.RemoteKeySet
 	fetches *keyFetches
@@ -68,86 +69,126 @@ func (k keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error)
 	return payload, err
 }
 
-// keyID returns the kid of a compact JWS, if it names one.
+// keyID returns the kid of a compact JWS, if it names one. A token without
+// a kid is checked against every key go-oidc holds, like any other.
 func keyID(jwt string) (string, bool) {
-	jws, err := jose.ParseSignedCompact(jwt, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	algs := make([]jose.SignatureAlgorithm, len(signingAlgorithms))
+	for i, a := range signingAlgorithms {
+		algs[i] = jose.SignatureAlgorithm(a)
+	}
+	jws, err := jose.ParseSignedCompact(jwt, algs)
 	if err != nil || len(jws.Signatures) != 1 || jws.Signatures[0].Header.KeyID == "" {
 		return "", false
 	}
 	return jws.Signatures[0].Header.KeyID, true
 }
 
-// keyFetches is the HTTP transport of the key set's fetches: it remembers
-// when the last fetch was made and which kids it listed, and within the
-// interval after it answers a refetch with the same keys instead of asking
-// CONNECT again (after a failed fetch, with the same failure).
+// keyFetches is the HTTP transport of the key set's fetches from url. It
+// remembers the last good answer and the kids it listed, and within the
+// interval after a fetch it answers a refetch with that answer (or, after
+// a failed fetch, with the same failure) instead of asking CONNECT again.
+// Requests for other URLs (a redirect, say) pass straight through.
 type keyFetches struct {
 	next     http.RoundTripper
 	interval time.Duration
+	now      func() time.Time
 
-	mu      sync.Mutex
-	at      time.Time           // when the last fetch was made
-	failure error               // what it failed with, if it did
-	body    []byte              // what it returned, if it succeeded
-	header  http.Header         //
-	kids    map[string]struct{} // the kids it listed
+	mu       sync.Mutex
+	url      string        // the JWK set's URL, from discovery
+	at       time.Time     // when the last fetch started
+	inFlight chan struct{} // closed when the fetch in flight ends; nil when none is
+	failure  error         // what the last fetch failed with, if it did
+	body     []byte        // the last good answer
+	header   http.Header   //
+	kids     map[string]bool
 }
 
 // maxKeySetSize bounds the JWK set we accept; a real one is a few KB.
 const maxKeySetSize = 1 << 20
 
-func newKeyFetches(next http.RoundTripper, interval time.Duration) *keyFetches {
+func newKeyFetches(next http.RoundTripper, interval time.Duration, now func() time.Time) *keyFetches {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &keyFetches{next: next, interval: interval}
+	return &keyFetches{next: next, interval: interval, now: now}
+}
+
+// setURL names the JWK set's URL, once discovery has found it.
+func (f *keyFetches) setURL(url string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.url = url
 }
 
 // mayFetchFor reports whether a token signed by kid may go on to go-oidc,
-// which fetches the key set if it does not know kid: yes when the last
-// fetch listed kid, or is older than the interval.
+// which fetches the key set if it cannot verify the token: yes when the
+// last good fetch listed kid, or the last fetch is older than the interval.
+// It never waits for a fetch in flight.
 func (f *keyFetches) mayFetchFor(kid string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, listed := f.kids[kid]; listed {
-		return true
-	}
-	return f.at.IsZero() || time.Since(f.at) >= f.interval
+	return f.kids[kid] || f.at.IsZero() || f.now().Sub(f.at) >= f.interval
 }
 
 func (f *keyFetches) RoundTrip(req *http.Request) (*http.Response, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.at.IsZero() && time.Since(f.at) < f.interval {
-		if f.failure != nil {
-			return nil, f.failure
+	if req.URL.String() != f.url {
+		f.mu.Unlock()
+		return f.next.RoundTrip(req)
+	}
+	for f.inFlight != nil { // one fetch at a time; wait for its outcome
+		done := f.inFlight
+		f.mu.Unlock()
+		select {
+		case <-done:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		f.mu.Lock()
+	}
+	if !f.at.IsZero() && f.now().Sub(f.at) < f.interval {
+		defer f.mu.Unlock()
+		if f.failure != nil || f.body == nil {
+			return nil, fmt.Errorf("key set: last fetch failed moments ago: %w", f.failure)
 		}
 		return f.replay(req), nil
 	}
-	f.at, f.failure, f.body, f.kids = time.Now(), nil, nil, nil
-	resp, err := f.next.RoundTrip(req)
+	done := make(chan struct{})
+	f.at, f.inFlight = f.now(), done
+	f.mu.Unlock()
+
+	body, header, err := f.fetch(req)
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inFlight = nil
+	close(done)
+	f.failure = err
 	if err != nil {
-		f.failure = err
-		return nil, err
+		return nil, err // the last good keys and kids stay as they were
 	}
-	if resp.StatusCode != http.StatusOK {
-		f.failure = fmt.Errorf("key set answered %s", resp.Status)
-		return resp, nil
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxKeySetSize+1))
-	resp.Body.Close()
-	if err == nil && len(body) > maxKeySetSize {
-		err = errors.New("key set larger than 1 MiB")
-	}
-	if err != nil {
-		f.failure = err
-		return nil, err
-	}
-	f.body, f.header, f.kids = body, resp.Header.Clone(), listedKids(body)
+	f.body, f.header, f.kids = body, header, listedKids(body)
 	return f.replay(req), nil
 }
 
-// replay answers req with the last fetched key set.
+// fetch asks CONNECT for the key set, without holding the lock.
+func (f *keyFetches) fetch(req *http.Request) ([]byte, http.Header, error) {
+	resp, err := f.next.RoundTrip(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("key set answered %s", resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxKeySetSize+1))
+	if err == nil && len(body) > maxKeySetSize {
+		err = errors.New("key set larger than 1 MiB")
+	}
+	return body, resp.Header.Clone(), err
+}
+
+// replay answers req with the last good key set.
 func (f *keyFetches) replay(req *http.Request) *http.Response {
 	return &http.Response{
 		Status: "200 OK", StatusCode: http.StatusOK,
@@ -157,16 +198,16 @@ func (f *keyFetches) replay(req *http.Request) *http.Response {
 	}
 }
 
-func listedKids(body []byte) map[string]struct{} {
+func listedKids(body []byte) map[string]bool {
 	var set struct {
 		Keys []struct {
 			KeyID string `json:"kid"`
 		} `json:"keys"`
 	}
-	kids := map[string]struct{}{}
+	kids := map[string]bool{}
 	if json.Unmarshal(body, &set) == nil {
 		for _, k := range set.Keys {
-			kids[k.KeyID] = struct{}{}
+			kids[k.KeyID] = true
 		}
 	}
 	return kids

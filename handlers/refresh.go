@@ -121,33 +121,40 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	}
 	stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
 	if err != nil || !stored {
-		return app.refreshNotStored(ctx, u, refreshed.Tokens, err)
+		return app.refreshNotStored(ctx, u, current, next, err)
 	}
 	next.Version = current.Version + 1
 	return next, nil
 }
 
-// refreshNotStored handles new tokens that could not be stored. What
-// happens to them depends on why, so the record is read again: if the
-// session was ended meanwhile (a logout), nobody will use them and they
-// are revoked; if another refresh won (our lock expired mid-call), only our
-// access token is unused (the refresh token's grant is shared with the
-// winner's); if Redis cannot tell us, nothing is revoked, since the write
-// may have gone through.
-func (app *App) refreshNotStored(ctx context.Context, u *store.User, unused connect.TokenSet, writeErr error) (store.TokenRecord, error) {
+// refreshNotStored handles new tokens that could not be stored. What to do
+// depends on why, so the record is read again:
+//   - the session was ended meanwhile (a logout): nobody will use the new
+//     tokens, so they are revoked;
+//   - the write went through after all, despite the error: fine;
+//   - the write failed and nothing changed: try it once more, since CONNECT
+//     has already spent the old refresh token;
+//   - another refresh won (our lock expired mid-call): use its tokens, and
+//     leave ours to expire; revoking even our access token could end the
+//     grant the winner's tokens belong to (RFC 7009 allows that);
+//   - Redis cannot tell us: revoke nothing, the write may have gone through.
+func (app *App) refreshNotStored(ctx context.Context, u *store.User, current, next store.TokenRecord, writeErr error) (store.TokenRecord, error) {
 	latest, err := app.Sessions.Tokens.Get(ctx, u.TokensID)
 	switch {
 	case errors.Is(err, store.ErrNoTokens):
-		app.revokeTokens(ctx, unused)
+		app.revokeTokens(ctx, next.Tokens)
 		return latest, fmt.Errorf("%w: %w", errSessionEnded, err)
 	case err != nil:
 		return latest, errors.Join(writeErr, err)
-	case writeErr != nil && latest.Tokens.AccessToken == unused.AccessToken:
-		return latest, nil // the write went through after all
-	case writeErr != nil:
-		return latest, writeErr
+	case latest.Tokens.AccessToken == next.Tokens.AccessToken:
+		return latest, nil
+	case latest.Version == current.Version:
+		if stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next); err == nil && stored {
+			next.Version = current.Version + 1
+			return next, nil
+		}
+		return latest, errors.Join(writeErr, errors.New("new tokens could not be stored"))
 	default:
-		app.revokeTokens(ctx, connect.TokenSet{AccessToken: unused.AccessToken})
 		return latest, nil
 	}
 }
