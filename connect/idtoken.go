@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // The checks of OIDC Core 3.1.3.7 that go-oidc leaves to its caller. Each
@@ -96,13 +98,11 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw string, want Expectation
 	if err != nil {
 		return nil, err
 	}
-	var keysUnavailable error
-	token, err := p.verifier.Verify(withKeyFetchReport(c.backEndContext(ctx), &keysUnavailable), raw)
-	if keysUnavailable != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, keysUnavailable)
-	}
+	token, err := verifySigned(c, ctx, ErrIDTokenInvalid, func(ctx context.Context) (*oidc.IDToken, error) {
+		return p.verifier.Verify(ctx, raw)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrIDTokenInvalid, err)
+		return nil, err
 	}
 	var claims Claims
 	if err := token.Claims(&claims); err != nil {

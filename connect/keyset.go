@@ -39,10 +39,21 @@ type keySet struct {
 
 type keyFetchKey struct{}
 
-// withKeyFetchReport returns a context in which a failed key fetch is
-// written to *failed.
-func withKeyFetchReport(ctx context.Context, failed *error) context.Context {
-	return context.WithValue(ctx, keyFetchKey{}, failed)
+// verifySigned runs one of go-oidc's verifications (ID token or logout
+// token) and sorts its failure: keys that could not be fetched are
+// ErrUnavailable, anything else is invalid.
+func verifySigned[T any](c *Client, ctx context.Context, invalid error, verify func(context.Context) (T, error)) (T, error) {
+	var keysUnavailable error
+	v, err := verify(context.WithValue(c.backEndContext(ctx), keyFetchKey{}, &keysUnavailable))
+	if keysUnavailable != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: %v", ErrUnavailable, keysUnavailable)
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: %v", invalid, err)
+	}
+	return v, nil
 }
 
 func reportKeyFetchFailure(ctx context.Context, err error) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // LogoutURL is where to send the browser to end the user's CONNECT session
@@ -63,13 +65,11 @@ func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToke
 	if err != nil {
 		return nil, err
 	}
-	var keysUnavailable error
-	lt, err := p.verifier.VerifyLogout(withKeyFetchReport(c.backEndContext(ctx), &keysUnavailable), raw)
-	if keysUnavailable != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, keysUnavailable)
-	}
+	lt, err := verifySigned(c, ctx, ErrLogoutTokenInvalid, func(ctx context.Context) (*oidc.LogoutToken, error) {
+		return p.verifier.VerifyLogout(ctx, raw)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrLogoutTokenInvalid, err)
+		return nil, err
 	}
 	var azp struct {
 		AuthorizedParty string `json:"azp"`

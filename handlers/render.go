@@ -63,7 +63,10 @@ func (app *App) newTemplateData(r *http.Request, page any) templateData {
 		Page:       page,
 	}
 	if hasSession(r.Context()) {
-		if u, ok := app.Sessions.CurrentUser(r.Context()); ok {
+		// requireLogin has decoded the user already on private pages.
+		if u, ok := r.Context().Value(userKey).(*store.User); ok {
+			d.User = u
+		} else if u, ok := app.Sessions.CurrentUser(r.Context()); ok {
 			d.User = u
 		}
 		d.Flash = app.Sessions.PopFlash(r.Context())

@@ -6,25 +6,15 @@ import (
 	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
-	"github.com/telenordigital/connect-web-sample/store/storetest"
 )
 
 // TestEndSessionsOnEveryBackend checks back-channel logout's store side:
 // the sid/sub index and the logout-token cache, in memory and in Redis.
 func TestEndSessionsOnEveryBackend(t *testing.T) {
-	backends := map[string]func(t *testing.T) SessionOptions{
-		"memory": func(t *testing.T) SessionOptions { return SessionOptions{} },
-		"redis":  func(t *testing.T) SessionOptions { return SessionOptions{Redis: storetest.Redis(t)} },
-	}
 	ctx := context.Background()
-	for name, options := range backends {
+	for name, backend := range sessionBackends {
 		t.Run(name, func(t *testing.T) {
-			opts := options(t)
-			opts.AtRestKey, opts.IdleTimeout, opts.Lifetime = testKey(0), time.Minute, time.Hour
-			s, err := NewSessions(opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := newTestSessions(t, backend)
 			sub := "index-test-" + NewTokenID() // a user no other test has
 			logInTo := func(sid string) string {
 				return logInWith(t, s, connect.Claims{Subject: sub, SessionID: sid})

@@ -54,20 +54,30 @@ func load(t *testing.T, s *Sessions, token string) context.Context {
 	return ctx
 }
 
+// sessionBackends are the session stores every test runs on: memory for
+// `go run .`, Redis for production.
+var sessionBackends = map[string]func(t *testing.T) SessionOptions{
+	"memory": func(t *testing.T) SessionOptions { return SessionOptions{} },
+	"redis":  func(t *testing.T) SessionOptions { return SessionOptions{Redis: storetest.Redis(t)} },
+}
+
+// newTestSessions builds Sessions on one backend with test settings.
+func newTestSessions(t *testing.T, backend func(t *testing.T) SessionOptions) *Sessions {
+	t.Helper()
+	opts := backend(t)
+	opts.AtRestKey, opts.IdleTimeout, opts.Lifetime = testKey(0), time.Minute, time.Hour
+	s, err := NewSessions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // Every backend must behave the same; the Redis one is what production uses.
 func TestSessionsOnEveryBackend(t *testing.T) {
-	backends := map[string]func(t *testing.T) SessionOptions{
-		"memory": func(t *testing.T) SessionOptions { return SessionOptions{} },
-		"redis":  func(t *testing.T) SessionOptions { return SessionOptions{Redis: storetest.Redis(t)} },
-	}
-	for name, options := range backends {
+	for name, backend := range sessionBackends {
 		t.Run(name, func(t *testing.T) {
-			opts := options(t)
-			opts.AtRestKey, opts.IdleTimeout, opts.Lifetime = testKey(0), time.Minute, time.Hour
-			s, err := NewSessions(opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := newTestSessions(t, backend)
 
 			t.Run("a logged-in user is found by the session token", func(t *testing.T) {
 				token := logIn(t, s)
