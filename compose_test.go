@@ -98,6 +98,14 @@ func TestDockerComposeRunsTheAppWithRedis(t *testing.T) {
 		}
 	})
 
+	t.Run("the stand-in is published on this machine's loopback only", func(t *testing.T) {
+		for _, p := range app.Ports {
+			if p.Target == 8082 && p.HostIP != "127.0.0.1" {
+				t.Errorf("stand-in port published on %q, want 127.0.0.1: anyone who reaches it can log in as its test users", p.HostIP)
+			}
+		}
+	})
+
 	t.Run("the app waits for a healthy Redis", func(t *testing.T) {
 		dep, ok := app.DependsOn["redis"]
 		if !ok || dep.Condition != types.ServiceConditionHealthy {
@@ -124,9 +132,10 @@ func TestDockerComposeRunsTheAppWithRedis(t *testing.T) {
 
 	t.Run("the app uses compose's Redis and the default URLs", func(t *testing.T) {
 		want := map[string]string{
-			"REDIS_URL":         "redis://redis:6379/0",
-			"LOCAL_CONNECT_URL": "http://localhost:8082",
-			"APP_BASE_URL":      "http://localhost:8081",
+			"REDIS_URL":            "redis://redis:6379/0",
+			"LOCAL_CONNECT_URL":    "http://localhost:8082",
+			"LOCAL_CONNECT_LISTEN": ":8082",
+			"APP_BASE_URL":         "http://localhost:8081",
 		}
 		lookup := environment(app)
 		for name, value := range want {

@@ -197,8 +197,8 @@ func listen(addr string, h http.Handler, logger *slog.Logger) (*http.Server, err
 
 // startStandIn runs the local CONNECT stand-in with this app's client
 // registered, for demos and development before Telenor has issued
-// credentials. It listens on every interface at LOCAL_CONNECT_URL's port,
-// so the browser reaches it through Docker's port mapping too.
+// credentials. It listens on LOCAL_CONNECT_LISTEN: loopback unless the
+// operator opens it up (compose does, for Docker's port mapping).
 func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger) (*http.Server, error) {
 	standIn, err := localconnect.New(localconnect.Options{
 		Issuer: cfg.IssuerURL(),
@@ -216,7 +216,7 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
 	}
-	return listen(":"+cfg.LocalConnectURL.Port(), standIn, logger)
+	return listen(cfg.LocalConnectListen, standIn, logger)
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

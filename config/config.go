@@ -14,11 +14,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // minSecretLen is the least SESSION_SECRET length accepted: 32 bytes is
@@ -49,14 +52,22 @@ type Config struct {
 	// Listen is the address the app listens on.
 	Listen string
 
-	// RedisURL locates Redis; empty means sessions are kept in memory.
+	// RedisURL locates Redis; empty means an embedded Redis runs in the
+	// process.
 	RedisURL string
-	// SessionSecret keys cookie encryption and tokens at rest. When
-	// SESSION_SECRET is unset it holds random bytes made by Load.
+	// RedisMode says which of go-redis's URL forms RedisURL is in:
+	// "standalone", "cluster" or "sentinel".
+	RedisMode string
+	// SessionSecret keys cookie encryption, tokens at rest and the hashing
+	// of session ids in Redis. When SESSION_SECRET is unset it holds random
+	// bytes made by Load.
 	SessionSecret []byte
 	// RandomSessionSecret says SessionSecret was made up at start-up, so
 	// sessions do not survive a restart or work across instances.
 	RandomSessionSecret bool
+	// PreviousSessionSecret is the secret before the last rotation, still
+	// accepted for reading; nil when not rotating.
+	PreviousSessionSecret []byte
 	// SessionIdleTimeout ends a session after this long without a request.
 	SessionIdleTimeout time.Duration
 	// SessionLifetime ends a session this long after login.
@@ -73,6 +84,31 @@ type Config struct {
 	// LocalConnectAccessTokenTTL is the lifetime of the stand-in's access
 	// tokens.
 	LocalConnectAccessTokenTTL time.Duration
+
+	// MetricsListen is where Prometheus metrics are served; "" for none.
+	MetricsListen string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// RateLimitPerAddress is how many login starts, callbacks and access
+	// token validations that reach CONNECT one client address may make
+	// per minute; RateLimitRefresh how many POST /refresh one session may.
+	RateLimitPerAddress int
+	RateLimitRefresh    int
+	// SetupPage is "auto", "on" or "off"; see ServeSetupPage.
+	SetupPage string
+	// RepositoryURL is the web view of the repository's files, without a
+	// trailing slash; "" for none.
+	RepositoryURL string
+	// APIAudience is the audience /api/me requires of JWT access tokens.
+	APIAudience string
+
+	// LocalConnectListen is the stand-in's listen address.
+	LocalConnectListen string
+	// LocalConnectAccessTokens is "opaque" or "jwt".
+	LocalConnectAccessTokens string
+	// LocalConnectIntrospection says whether the stand-in offers token
+	// introspection.
+	LocalConnectIntrospection bool
 
 	// LogLevel is the least level logged.
 	LogLevel slog.Level
@@ -107,11 +143,27 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 	c.UILocales = r.locales("CONNECT_UI_LOCALES")
 	c.BaseURL = r.baseURL("APP_BASE_URL")
 	c.Listen = r.listen("APP_LISTEN")
-	c.RedisURL = r.redisURL("REDIS_URL")
+	c.RedisURL = r.value("REDIS_URL")
 	c.SessionSecret, c.RandomSessionSecret = r.sessionSecret("SESSION_SECRET")
+	c.PreviousSessionSecret = r.previousSessionSecret("SESSION_SECRET_PREVIOUS", c)
+	c.RedisMode = r.oneOf("REDIS_MODE", "standalone", "cluster", "sentinel")
+	r.redisURL("REDIS_URL", c.RedisURL, c.RedisMode)
+	c.MetricsListen = r.optionalListen("METRICS_LISTEN")
+	c.TrustedProxies = r.prefixes("TRUSTED_PROXIES")
+	c.RateLimitPerAddress = r.positiveInt("RATE_LIMIT_PER_ADDRESS")
+	c.RateLimitRefresh = r.positiveInt("RATE_LIMIT_REFRESH")
+	c.SetupPage = r.oneOf("SETUP_PAGE", "auto", "on", "off")
+	c.RepositoryURL = r.repositoryURL("REPOSITORY_URL")
+	c.APIAudience = r.value("API_AUDIENCE")
+	if c.APIAudience == "" {
+		c.APIAudience = c.ClientID
+	}
+	c.LocalConnectAccessTokens = r.oneOf("LOCAL_CONNECT_ACCESS_TOKENS", "opaque", "jwt")
+	c.LocalConnectIntrospection = r.bool("LOCAL_CONNECT_INTROSPECTION")
 	c.SessionIdleTimeout = r.duration("SESSION_IDLE_TIMEOUT")
 	c.SessionLifetime = r.duration("SESSION_LIFETIME")
 	c.LocalConnectURL = r.localConnectURL("LOCAL_CONNECT_URL")
+	c.LocalConnectListen = r.optionalListen("LOCAL_CONNECT_LISTEN")
 	c.RefreshMargin = r.duration("CONNECT_REFRESH_MARGIN")
 	c.StepUpMaxAge = r.duration("STEPUP_MAX_AGE")
 	c.LocalConnectAccessTokenTTL = r.duration("LOCAL_CONNECT_ACCESS_TOKEN_TTL")
@@ -127,6 +179,21 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 		if port := c.LocalConnectURL.Port(); port == appPort && port != "0" {
 			r.errorf("LOCAL_CONNECT_URL", "port %s is also APP_LISTEN's; the stand-in needs a port of its own", port)
 		}
+	}
+	if c.MetricsListen != "" && c.Listen != "" {
+		_, appPort, _ := net.SplitHostPort(c.Listen)
+		if _, port, _ := net.SplitHostPort(c.MetricsListen); port == appPort && port != "0" {
+			r.errorf("METRICS_LISTEN", "port %s is also APP_LISTEN's; metrics must never be served on the public listener", port)
+		}
+	}
+	// The stand-in lets anyone who reaches it log in as any test user and
+	// end anyone's CONNECT session, so it stays on this machine unless the
+	// operator says otherwise, in so many words.
+	if c.UsesStandIn() && c.BaseURL != nil && !isLoopback(c.BaseURL.Hostname()) && c.LocalConnectListen == "" {
+		r.errorf("LOCAL_CONNECT_LISTEN", "must be set when APP_BASE_URL (%s) is not on this machine and the stand-in runs: it lets anyone log in as its test users, so say where it may listen (e.g. :8082), or set CONNECT_ISSUER", c.BaseURL)
+	}
+	if c.LocalConnectListen == "" && c.LocalConnectURL != nil {
+		c.LocalConnectListen = net.JoinHostPort("127.0.0.1", c.LocalConnectURL.Port())
 	}
 
 	if len(r.errs) > 0 {
@@ -179,7 +246,7 @@ func (c *Config) Warnings() []string {
 		w = append(w, fmt.Sprintf("CONNECT_ISSUER is not set, so the local CONNECT stand-in at %s is used; it is for development only, never for production.", c.IssuerURL()))
 	}
 	if c.RedisURL == "" {
-		w = append(w, "REDIS_URL is not set, so sessions are kept in memory: they are lost on restart and not shared between instances.")
+		w = append(w, "REDIS_URL is not set, so sessions are kept in an embedded Redis inside this process: they are lost on exit and not shared between instances.")
 	}
 	if c.RandomSessionSecret {
 		w = append(w, "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.")
@@ -193,6 +260,20 @@ func (c *Config) Warnings() []string {
 	return w
 }
 
+// ServeSetupPage reports whether /setup is served. The page shows the
+// client's registration and the start-up warnings: useful on a laptop,
+// nobody else's business on a deployment. "auto" serves it with the
+// stand-in or on a loopback base URL.
+func (c *Config) ServeSetupPage() bool {
+	switch c.SetupPage {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return c.UsesStandIn() || isLoopback(c.BaseURL.Hostname())
+}
+
 // InsecureBaseURL reports whether APP_BASE_URL is plain http on a host
 // other than this machine: CONNECT refuses such redirect URIs.
 func (c *Config) InsecureBaseURL() bool {
@@ -201,9 +282,9 @@ func (c *Config) InsecureBaseURL() bool {
 
 // LogValue lets the settings be logged without their secrets.
 func (c *Config) LogValue() slog.Value {
-	redis := "memory"
+	redis := "embedded"
 	if u, err := url.Parse(c.RedisURL); err == nil && c.RedisURL != "" {
-		redis = u.Redacted()
+		redis = c.RedisMode + " " + u.Redacted()
 	}
 	return slog.GroupValue(
 		slog.String("issuer", c.IssuerURL()),
@@ -216,6 +297,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("listen", c.Listen),
 		slog.String("sessions", redis),
 		slog.Bool("random_session_secret", c.RandomSessionSecret),
+		slog.Bool("rotating_session_secret", c.PreviousSessionSecret != nil),
 	)
 }
 
@@ -368,29 +450,40 @@ func (r *reader) listen(name string) string {
 	return s
 }
 
-// redisURL checks REDIS_URL's form only; whether Redis answers is for
-// /readyz. The value is never echoed: it may hold a password.
-func (r *reader) redisURL(name string) string {
-	s := r.value(name)
+// redisURL checks REDIS_URL with the go-redis parser that REDIS_MODE
+// picks, the one store.OpenRedis uses, so what passes here opens there.
+// Whether Redis answers is for /readyz. The value is never echoed: it may
+// hold a password.
+func (r *reader) redisURL(name, s, mode string) {
 	if s == "" {
-		return ""
+		return
 	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		r.errorf(name, "not a valid URL; want redis://host:6379/0, rediss://host:6380/0 or unix:///path/to/redis.sock")
-	case u.Scheme == "redis" || u.Scheme == "rediss":
-		if u.Host == "" {
-			r.errorf(name, "missing host; want %s://host:6379/0", u.Scheme)
-		}
-	case u.Scheme == "unix":
-		if u.Path == "" {
-			r.errorf(name, "missing socket path; want unix:///path/to/redis.sock")
+	want := map[string]string{
+		"standalone": "redis://host:6379/0, rediss://host:6380/0 or unix:///path/to/redis.sock",
+		"cluster":    "redis://host:7000?addr=host2:7001&addr=host3:7002",
+		"sentinel":   "redis://sentinel:26379/0?master_name=mymaster&addr=sentinel2:26379",
+	}[mode]
+	if _, err := url.Parse(s); err != nil {
+		// url's errors quote the whole URL, password and all.
+		r.errorf(name, "not a valid URL; want %s", want)
+		return
+	}
+	var err error
+	switch mode {
+	case "cluster":
+		_, err = redis.ParseClusterURL(s)
+	case "sentinel":
+		var o *redis.FailoverOptions
+		if o, err = redis.ParseFailoverURL(s); err == nil && o.MasterName == "" {
+			err = errors.New("missing master_name")
 		}
 	default:
-		r.errorf(name, "scheme must be redis, rediss or unix, got %q", u.Scheme)
+		_, err = redis.ParseURL(s)
 	}
-	return s
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "redis: ")
+		r.errorf(name, "%s for REDIS_MODE %s; want %s", msg, mode, want)
+	}
 }
 
 // sessionSecret returns SESSION_SECRET's bytes, or 32 random bytes and
@@ -407,6 +500,76 @@ func (r *reader) sessionSecret(name string) ([]byte, bool) {
 		return nil, false
 	}
 	return []byte(s), false
+}
+
+// previousSessionSecret returns SESSION_SECRET_PREVIOUS's bytes, or nil.
+// It only makes sense next to a SESSION_SECRET of the operator's own.
+func (r *reader) previousSessionSecret(name string, c *Config) []byte {
+	s := r.value(name)
+	switch {
+	case s == "":
+		return nil
+	case len(s) < minSecretLen:
+		r.errorf(name, "must be at least %d bytes, got %d: it must be the SESSION_SECRET used before the rotation", minSecretLen, len(s))
+	case c.RandomSessionSecret:
+		r.errorf(name, "needs SESSION_SECRET set to the new secret; a rotation replaces one secret of yours with another")
+	case s == string(c.SessionSecret):
+		r.errorf(name, "is the same as SESSION_SECRET; after a rotation it holds the old secret")
+	default:
+		return []byte(s)
+	}
+	return nil
+}
+
+// optionalListen checks a host:port that may be empty.
+func (r *reader) optionalListen(name string) string {
+	if r.value(name) == "" {
+		return ""
+	}
+	return r.listen(name)
+}
+
+// prefixes reads CIDRs separated by commas or spaces; a bare address is
+// a prefix of one address.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(r.value(name), func(c rune) bool { return c == ',' || c == ' ' }) {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			addr, err2 := netip.ParseAddr(f)
+			if err2 != nil {
+				r.errorf(name, "must be CIDRs such as 10.0.0.0/8 or 192.0.2.7, separated by commas, got %q", f)
+				continue
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
+func (r *reader) positiveInt(name string) int {
+	s := r.value(name)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		r.errorf(name, "must be a whole number of at least 1, got %q", s)
+	}
+	return n
+}
+
+// repositoryURL checks REPOSITORY_URL: an http(s) URL that file paths are
+// appended to.
+func (r *reader) repositoryURL(name string) string {
+	s := r.value(name)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		r.errorf(name, "must be an https URL of the repository's files, such as https://github.com/you/app/blob/main, got %q", s)
+		return ""
+	}
+	return strings.TrimSuffix(s, "/")
 }
 
 func (r *reader) duration(name string) time.Duration {

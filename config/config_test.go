@@ -3,6 +3,7 @@ package config
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -52,8 +53,21 @@ func TestLoadWithNothingSetUsesTheDefaults(t *testing.T) {
 		{"BaseURL", c.BaseURL.String(), "http://localhost:8081"},
 		{"Listen", c.Listen, ":8081"},
 		{"RedisURL", c.RedisURL, ""},
+		{"RedisMode", c.RedisMode, "standalone"},
 		{"len(SessionSecret)", len(c.SessionSecret), 32},
 		{"RandomSessionSecret", c.RandomSessionSecret, true},
+		{"PreviousSessionSecret", c.PreviousSessionSecret == nil, true},
+		{"MetricsListen", c.MetricsListen, ""},
+		{"len(TrustedProxies)", len(c.TrustedProxies), 0},
+		{"RateLimitPerAddress", c.RateLimitPerAddress, 300},
+		{"RateLimitRefresh", c.RateLimitRefresh, 10},
+		{"SetupPage", c.SetupPage, "auto"},
+		{"ServeSetupPage()", c.ServeSetupPage(), true},
+		{"RepositoryURL", c.RepositoryURL, ""},
+		{"APIAudience", c.APIAudience, "sample-web"},
+		{"LocalConnectListen", c.LocalConnectListen, "127.0.0.1:8082"},
+		{"LocalConnectAccessTokens", c.LocalConnectAccessTokens, "opaque"},
+		{"LocalConnectIntrospection", c.LocalConnectIntrospection, true},
 		{"SessionIdleTimeout", c.SessionIdleTimeout, 30 * time.Minute},
 		{"SessionLifetime", c.SessionLifetime, 12 * time.Hour},
 		{"LocalConnectURL", c.LocalConnectURL.String(), "http://localhost:8082"},
@@ -101,6 +115,18 @@ func TestLoadWithEverythingSet(t *testing.T) {
 		"APP_LISTEN":                     "127.0.0.1:9000",
 		"REDIS_URL":                      "rediss://:pw@redis.example.com:6380/2",
 		"SESSION_SECRET":                 strings.Repeat("k", 40),
+		"SESSION_SECRET_PREVIOUS":        strings.Repeat("o", 40),
+		"REDIS_MODE":                     "standalone",
+		"METRICS_LISTEN":                 "127.0.0.1:9091",
+		"TRUSTED_PROXIES":                "10.0.0.0/8, 192.0.2.7",
+		"RATE_LIMIT_PER_ADDRESS":         "1000",
+		"RATE_LIMIT_REFRESH":             "3",
+		"SETUP_PAGE":                     "on",
+		"REPOSITORY_URL":                 "https://github.com/partner/app/blob/main/",
+		"API_AUDIENCE":                   "https://api.example.com",
+		"LOCAL_CONNECT_LISTEN":           ":9082",
+		"LOCAL_CONNECT_ACCESS_TOKENS":    "jwt",
+		"LOCAL_CONNECT_INTROSPECTION":    "false",
 		"SESSION_IDLE_TIMEOUT":           "1h",
 		"SESSION_LIFETIME":               "24h",
 		"LOCAL_CONNECT_URL":              "http://127.0.0.1:9082/",
@@ -130,6 +156,19 @@ func TestLoadWithEverythingSet(t *testing.T) {
 		{"RedisURL", c.RedisURL, "rediss://:pw@redis.example.com:6380/2"},
 		{"SessionSecret", string(c.SessionSecret), strings.Repeat("k", 40)},
 		{"RandomSessionSecret", c.RandomSessionSecret, false},
+		{"PreviousSessionSecret", string(c.PreviousSessionSecret), strings.Repeat("o", 40)},
+		{"RedisMode", c.RedisMode, "standalone"},
+		{"MetricsListen", c.MetricsListen, "127.0.0.1:9091"},
+		{"TrustedProxies", fmt.Sprint(c.TrustedProxies), "[10.0.0.0/8 192.0.2.7/32]"},
+		{"RateLimitPerAddress", c.RateLimitPerAddress, 1000},
+		{"RateLimitRefresh", c.RateLimitRefresh, 3},
+		{"SetupPage", c.SetupPage, "on"},
+		{"ServeSetupPage()", c.ServeSetupPage(), true},
+		{"RepositoryURL", c.RepositoryURL, "https://github.com/partner/app/blob/main"},
+		{"APIAudience", c.APIAudience, "https://api.example.com"},
+		{"LocalConnectListen", c.LocalConnectListen, ":9082"},
+		{"LocalConnectAccessTokens", c.LocalConnectAccessTokens, "jwt"},
+		{"LocalConnectIntrospection", c.LocalConnectIntrospection, false},
 		{"SessionIdleTimeout", c.SessionIdleTimeout, time.Hour},
 		{"SessionLifetime", c.SessionLifetime, 24 * time.Hour},
 		{"LocalConnectURL", c.LocalConnectURL.String(), "http://127.0.0.1:9082"},
@@ -242,15 +281,47 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"a listen port out of range", map[string]string{"APP_LISTEN": ":99999"},
 			`config: APP_LISTEN: port must be a number from 0 to 65535, got ":99999"`},
 		{"a Redis URL with another scheme", map[string]string{"REDIS_URL": "http://redis:6379"},
-			`config: REDIS_URL: scheme must be redis, rediss or unix, got "http"`},
-		{"a Redis URL without a host", map[string]string{"REDIS_URL": "redis:///0"},
-			`config: REDIS_URL: missing host; want redis://host:6379/0`},
-		{"a unix Redis URL without a path", map[string]string{"REDIS_URL": "unix://"},
-			`config: REDIS_URL: missing socket path; want unix:///path/to/redis.sock`},
+			`config: REDIS_URL: invalid URL scheme: http for REDIS_MODE standalone; want redis://host:6379/0, rediss://host:6380/0 or unix:///path/to/redis.sock`},
+		{"a Redis URL with a bad database", map[string]string{"REDIS_URL": "redis://redis:6379/x"},
+			`config: REDIS_URL: invalid database number: "x" for REDIS_MODE standalone; want ...`},
+		{"a Redis URL with an unknown option", map[string]string{"REDIS_URL": "redis://redis:6379/0?colour=blue"},
+			`config: REDIS_URL: unexpected option: colour for REDIS_MODE standalone; want ...`},
 		{"a Redis URL that does not parse, without echoing its password", map[string]string{"REDIS_URL": "redis://:p%zzword@redis:6379"},
 			`config: REDIS_URL: not a valid URL; want redis://host:6379/0, rediss://host:6380/0 or unix:///path/to/redis.sock`},
+		{"a cluster URL with a bad extra address", map[string]string{"REDIS_MODE": "cluster", "REDIS_URL": "redis://:pw@node1:7000?addr=node2"},
+			`config: REDIS_URL: unable to parse addr param: node2 for REDIS_MODE cluster; want redis://host:7000?addr=host2:7001&addr=host3:7002`},
+		{"a sentinel URL without a master name", map[string]string{"REDIS_MODE": "sentinel", "REDIS_URL": "redis://sentinel:26379/0"},
+			`config: REDIS_URL: missing master_name for REDIS_MODE sentinel; want redis://sentinel:26379/0?master_name=mymaster&addr=sentinel2:26379`},
+		{"an unknown Redis mode", map[string]string{"REDIS_MODE": "ring"},
+			`config: REDIS_MODE: must be standalone or cluster or sentinel, got "ring"`},
 		{"a short session secret", map[string]string{"SESSION_SECRET": "twelve bytes"},
 			`config: SESSION_SECRET: must be at least 32 bytes, got 12 (generate one with: openssl rand -base64 48)`},
+		{"a previous secret without a new one", map[string]string{"SESSION_SECRET_PREVIOUS": strings.Repeat("o", 32)},
+			`config: SESSION_SECRET_PREVIOUS: needs SESSION_SECRET set to the new secret; a rotation replaces one secret of yours with another`},
+		{"a previous secret equal to the new one", map[string]string{"SESSION_SECRET": strings.Repeat("o", 32), "SESSION_SECRET_PREVIOUS": strings.Repeat("o", 32)},
+			`config: SESSION_SECRET_PREVIOUS: is the same as SESSION_SECRET; after a rotation it holds the old secret`},
+		{"a short previous secret", map[string]string{"SESSION_SECRET": strings.Repeat("o", 32), "SESSION_SECRET_PREVIOUS": "short"},
+			`config: SESSION_SECRET_PREVIOUS: must be at least 32 bytes, got 5: it must be the SESSION_SECRET used before the rotation`},
+		{"a metrics address without a port", map[string]string{"METRICS_LISTEN": "localhost"},
+			`config: METRICS_LISTEN: must be host:port such as :8081 or 127.0.0.1:8081, got "localhost"`},
+		{"metrics on the app's own port", map[string]string{"METRICS_LISTEN": "127.0.0.1:8081"},
+			`config: METRICS_LISTEN: port 8081 is also APP_LISTEN's; metrics must never be served on the public listener`},
+		{"a trusted proxy that is not a CIDR", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.example.com"},
+			`config: TRUSTED_PROXIES: must be CIDRs such as 10.0.0.0/8 or 192.0.2.7, separated by commas, got "proxy.example.com"`},
+		{"a rate limit of zero", map[string]string{"RATE_LIMIT_PER_ADDRESS": "0"},
+			`config: RATE_LIMIT_PER_ADDRESS: must be a whole number of at least 1, got "0"`},
+		{"a refresh rate limit that is not a number", map[string]string{"RATE_LIMIT_REFRESH": "ten"},
+			`config: RATE_LIMIT_REFRESH: must be a whole number of at least 1, got "ten"`},
+		{"an unknown setup page choice", map[string]string{"SETUP_PAGE": "maybe"},
+			`config: SETUP_PAGE: must be auto or on or off, got "maybe"`},
+		{"a repository URL that is not a URL", map[string]string{"REPOSITORY_URL": "github.com/partner/app"},
+			`config: REPOSITORY_URL: must be an https URL of the repository's files, such as https://github.com/you/app/blob/main, got "github.com/partner/app"`},
+		{"the stand-in behind a public base URL without a listen address", map[string]string{"APP_BASE_URL": "https://demo.example.com"},
+			`config: LOCAL_CONNECT_LISTEN: must be set when APP_BASE_URL (https://demo.example.com) is not on this machine and the stand-in runs: it lets anyone log in as its test users, so say where it may listen (e.g. :8082), or set CONNECT_ISSUER`},
+		{"a stand-in access token format it does not have", map[string]string{"LOCAL_CONNECT_ACCESS_TOKENS": "macaroon"},
+			`config: LOCAL_CONNECT_ACCESS_TOKENS: must be opaque or jwt, got "macaroon"`},
+		{"a stand-in introspection flag that is not a boolean", map[string]string{"LOCAL_CONNECT_INTROSPECTION": "sometimes"},
+			`config: LOCAL_CONNECT_INTROSPECTION: must be true or false, got "sometimes"`},
 		{"a duration without a unit", map[string]string{"SESSION_IDLE_TIMEOUT": "30"},
 			`config: SESSION_IDLE_TIMEOUT: must be a duration such as 90s, 30m or 12h, got "30"`},
 		{"a negative duration", map[string]string{"CONNECT_REFRESH_MARGIN": "-1m"},
@@ -418,7 +489,7 @@ func TestWarnings(t *testing.T) {
 	}{
 		{"a production setup has none", production, nil},
 		{"the defaults warn of the stand-in, memory sessions and the random secret", nil,
-			[]string{"local CONNECT stand-in at http://localhost:8082/oauth", "sessions are kept in memory", "a random one is used"}},
+			[]string{"local CONNECT stand-in at http://localhost:8082/oauth", "sessions are kept in an embedded Redis", "a random one is used"}},
 		{"no Redis warns of memory sessions", with(map[string]string{"REDIS_URL": ""}),
 			[]string{"REDIS_URL is not set"}},
 		{"no secret warns of the random secret", with(map[string]string{"SESSION_SECRET": ""}),
@@ -468,7 +539,7 @@ func TestDerivedURLs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("they derive from "+tt.baseURL, func(t *testing.T) {
-			c, err := Load(env(map[string]string{"APP_BASE_URL": tt.baseURL}), "")
+			c, err := Load(env(map[string]string{"APP_BASE_URL": tt.baseURL, "LOCAL_CONNECT_LISTEN": ":8082"}), "")
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -590,8 +661,8 @@ func TestVariablesHaveHelpAndUniqueNames(t *testing.T) {
 			t.Errorf("%s has no help text", v.Name)
 		}
 	}
-	if len(seen) != 19 {
-		t.Errorf("got %d variables, want the 19 of DESIGN.md's table", len(seen))
+	if len(seen) != 31 {
+		t.Errorf("got %d variables, want the 31 of DESIGN.md's table", len(seen))
 	}
 }
 
