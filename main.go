@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/telenordigital/connect-web-sample/config"
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/handlers"
@@ -75,30 +77,25 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		servers = append(servers, standIn)
 	}
 
-	keys, err := store.DeriveKeys(cfg.SessionSecret)
+	secrets, err := store.NewSecrets(cfg.SessionSecret, cfg.PreviousSessionSecret)
 	if err != nil {
 		return err
 	}
-	sessionOpts := store.SessionOptions{
-		AtRestKey:   keys.AtRest,
+	rdb, closeRedis, err := openRedis(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	if err := store.Ping(ctx, rdb); err != nil {
+		logger.Warn("Redis is not answering yet; pages that need a session answer 503 until it does", "error", err)
+	}
+	sessions, err := store.NewSessions(store.SessionOptions{
+		Redis:       rdb,
+		Secrets:     secrets,
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.SecureCookies(),
-	}
-	var ping func(context.Context) error
-	if cfg.RedisURL != "" {
-		rdb, err := store.OpenRedis(cfg.RedisURL)
-		if err != nil {
-			return err
-		}
-		defer rdb.Close()
-		if err := store.Ping(ctx, rdb); err != nil {
-			logger.Warn("Redis is not answering yet; pages that need a session answer 503 until it does", "error", err)
-		}
-		sessionOpts.Redis = rdb
-		ping = func(ctx context.Context) error { return store.Ping(ctx, rdb) }
-	}
-	sessions, err := store.NewSessions(sessionOpts)
+	})
 	if err != nil {
 		return err
 	}
@@ -122,8 +119,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	app, err := handlers.New(handlers.Options{
 		Connect:  client,
 		Sessions: sessions,
-		Logins:   store.NewLoginTransactions(keys, cfg.SecureCookies(), nil),
-		Ping:     ping,
+		Logins:   store.NewLoginTransactions(secrets, cfg.SecureCookies(), nil),
+		Messages: store.NewMessages(secrets, cfg.SecureCookies()),
+		Ping:     func(ctx context.Context) error { return store.Ping(ctx, rdb) },
 		Logger:   logger,
 		Issuer:   cfg.IssuerURL(),
 		HTTPS:    cfg.SecureCookies(),
@@ -217,6 +215,19 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 		return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
 	}
 	return listen(cfg.LocalConnectListen, standIn, logger)
+}
+
+// openRedis connects to REDIS_URL, or starts the embedded Redis when it is
+// empty: the same store code runs on either.
+func openRedis(cfg *config.Config) (redis.UniversalClient, func(), error) {
+	if cfg.RedisURL == "" {
+		return store.StartEmbedded()
+	}
+	rdb, err := store.OpenRedis(cfg.RedisURL, cfg.RedisMode)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rdb, func() { rdb.Close() }, nil
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

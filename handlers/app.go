@@ -19,8 +19,9 @@ type Options struct {
 	Connect  *connect.Client
 	Sessions *store.Sessions
 	Logins   *store.LoginTransactions
-	// Ping reports whether the session store answers; nil when sessions
-	// are kept in memory.
+	// Messages carries one-time messages to the next page.
+	Messages *store.Messages
+	// Ping reports whether the session store answers.
 	Ping   func(context.Context) error
 	Logger *slog.Logger
 
@@ -76,8 +77,8 @@ type App struct {
 // New checks the options and parses every template, so that a broken
 // template stops start-up instead of failing a visitor.
 func New(o Options) (*App, error) {
-	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Logger == nil {
-		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins and Logger are required")
+	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Messages == nil || o.Logger == nil {
+		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins, Messages and Logger are required")
 	}
 	issuer, err := url.Parse(o.Issuer)
 	if err != nil || issuer.Host == "" {

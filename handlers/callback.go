@@ -58,7 +58,9 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	if missing := app.Connect.MissingScopes(login.Tokens); len(missing) > 0 {
 		app.Logger.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
 	}
-	replaced, err := app.Sessions.LogIn(r.Context(), login.Claims, login.Tokens, app.Now())
+	replaced, err := app.Sessions.LogIn(r.Context(), store.NewLogin{
+		Claims: login.Claims, Tokens: login.Tokens, At: app.Now(), Device: deviceOf(r.UserAgent()),
+	})
 	if err != nil {
 		// Neither the new tokens nor the replaced ones are kept anywhere now.
 		app.revokeTokens(r.Context(), login.Tokens)
@@ -89,7 +91,7 @@ func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, tx store.Lo
 	case code == "login_required" || code == "interaction_required" || code == "consent_required":
 		// The answer to prompt=none when the browser has no CONNECT session
 		// that can log in silently: an outcome, not an error.
-		app.Sessions.SetFlash(r.Context(), "No CONNECT session in this browser: log in to start one.")
+		app.Messages.Set(w, "No CONNECT session in this browser: log in to start one.")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	case code == "temporarily_unavailable" || code == "server_error":

@@ -124,11 +124,10 @@ func sessionTokens(t *testing.T, site *testSite, b *browser) connect.TokenSet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, ok := site.sessions.CurrentUser(ctx)
-	if !ok {
+	if _, ok := site.sessions.CurrentUser(ctx); !ok {
 		t.Fatal("no user in the session")
 	}
-	rec, err := site.sessions.Tokens.Get(ctx, u.TokensID)
+	rec, err := site.sessions.Tokens(ctx)
 	if err != nil {
 		t.Fatalf("no tokens for the session: %v", err)
 	}
@@ -315,14 +314,16 @@ func TestSessionCookie(t *testing.T) {
 
 	t.Run("login renews the session token", func(t *testing.T) {
 		b := newBrowser(t)
-		// A silent-login check that finds no CONNECT session leaves a flash,
-		// and so a session, before any login.
-		b.get(site.app.URL + "/connect/oauth2callback?state=" + query(t, b.startLogin(site, "prompt=none"), "state") + "&error=login_required")
+		b.logIn(site, "/protected", true)
 		before := b.cookie(site, "session")
 		if before == nil {
-			t.Fatal("no session cookie before login")
+			t.Fatal("no session cookie after the first login")
 		}
-		b.logIn(site, "/protected", true)
+		// A second login in the same browser (here: CONNECT asked to show
+		// its login page again) must not keep the first one's token.
+		r := b.loginAt(b.startLogin(site, "prompt=login"), testUser().Sub, true, "login")
+		wantStatus(t, "POST stand-in login", r, http.StatusFound)
+		wantStatus(t, "GET callback", b.get(r.location), http.StatusSeeOther)
 		after := b.cookie(site, "session")
 		if after == nil || after.Value == before.Value {
 			t.Fatalf("session token before login %q, after %v: want a new one", before.Value, after)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/telenordigital/connect-web-sample/connect"
@@ -51,19 +50,12 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
 // logout.
 func (app *App) endLocalSession(r *http.Request) (string, error) {
 	ctx := context.WithoutCancel(r.Context())
-	u, ok := app.Sessions.CurrentUser(ctx)
-	if !ok {
-		return "", nil
-	}
-	rec, err := app.Sessions.Tokens.Get(ctx, u.TokensID)
-	if err != nil && !errors.Is(err, store.ErrNoTokens) {
+	tokens, err := app.Sessions.LogOut(ctx)
+	if err != nil {
 		return "", err
 	}
-	if err := app.Sessions.LogOut(ctx); err != nil {
-		return "", err
-	}
-	app.revokeTokens(ctx, rec.Tokens)
-	return rec.Tokens.IDToken, nil
+	app.revokeTokens(ctx, tokens)
+	return tokens.IDToken, nil
 }
 
 // revokeTokens revokes tokens the app no longer holds. A failure is

@@ -69,7 +69,7 @@ func (app *App) freshTokens(ctx context.Context, u *store.User, need refreshNeed
 	}
 	giveUp := time.Now().Add(refreshWait)
 	for {
-		unlock, ok, err := app.Sessions.Tokens.Lock(ctx, u.TokensID, refreshLockTTL)
+		unlock, ok, err := app.Sessions.LockRefresh(ctx, refreshLockTTL)
 		if err != nil {
 			return seen, err
 		}
@@ -119,7 +119,7 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 		// scs session, which any request in flight could write back older.
 		next.Claims = refreshed.Claims
 	}
-	stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next)
+	stored, err := app.Sessions.ReplaceTokens(ctx, current.Version, next)
 	if err != nil || !stored {
 		return app.refreshNotStored(ctx, u, current, next, err)
 	}
@@ -139,7 +139,7 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 //     grant the winner's tokens belong to (RFC 7009 allows that);
 //   - Redis cannot tell us: revoke nothing, the write may have gone through.
 func (app *App) refreshNotStored(ctx context.Context, u *store.User, current, next store.TokenRecord, writeErr error) (store.TokenRecord, error) {
-	latest, err := app.Sessions.Tokens.Get(ctx, u.TokensID)
+	latest, err := app.Sessions.Tokens(ctx)
 	switch {
 	case errors.Is(err, store.ErrNoTokens):
 		app.revokeTokens(ctx, next.Tokens)
@@ -149,7 +149,7 @@ func (app *App) refreshNotStored(ctx context.Context, u *store.User, current, ne
 	case latest.Tokens.AccessToken == next.Tokens.AccessToken:
 		return latest, nil
 	case latest.Version == current.Version:
-		if stored, err := app.Sessions.Tokens.Replace(ctx, u.TokensID, current.Version, next); err == nil && stored {
+		if stored, err := app.Sessions.ReplaceTokens(ctx, current.Version, next); err == nil && stored {
 			next.Version = current.Version + 1
 			return next, nil
 		}
@@ -163,7 +163,7 @@ func (app *App) refreshNotStored(ctx context.Context, u *store.User, current, ne
 // session has been ended elsewhere (logout in another tab, back-channel
 // logout).
 func (app *App) tokens(ctx context.Context, u *store.User) (store.TokenRecord, error) {
-	rec, err := app.Sessions.Tokens.Get(ctx, u.TokensID)
+	rec, err := app.Sessions.Tokens(ctx)
 	if errors.Is(err, store.ErrNoTokens) {
 		return rec, fmt.Errorf("%w: %w", errSessionEnded, err)
 	}
@@ -177,7 +177,7 @@ func (app *App) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 	if _, err := app.freshTokens(r.Context(), u, refreshNeed{force: true}); err != nil {
 		return err
 	}
-	app.Sessions.SetFlash(r.Context(), "Tokens refreshed: a new access token and a new refresh token are stored.")
+	app.Messages.Set(w, "Tokens refreshed: a new access token and a new refresh token are stored.")
 	http.Redirect(w, r, "/session", http.StatusSeeOther)
 	return nil
 }
@@ -187,11 +187,12 @@ func (app *App) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 // one-line explanation waiting for them there.
 func (app *App) endSession(w http.ResponseWriter, r *http.Request, cause error) {
 	app.Logger.Info("session ended by CONNECT; asking for a new login", "reason", cause, "request_id", requestID(r.Context()))
-	if err := app.Sessions.LogOut(r.Context()); err != nil {
+	// The tokens are dead at CONNECT already: nothing to revoke.
+	if _, err := app.Sessions.LogOut(r.Context()); err != nil {
 		app.serveError(w, r, err)
 		return
 	}
-	app.Sessions.SetFlash(r.Context(), "Your CONNECT session had ended, so you were asked to log in again.")
+	app.Messages.Set(w, "Your CONNECT session had ended, so you were asked to log in again.")
 	returnTo := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		returnTo = r.PostFormValue("return_to")

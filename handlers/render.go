@@ -55,21 +55,16 @@ type templateData struct {
 	Page       any
 }
 
-func (app *App) newTemplateData(r *http.Request, page any) templateData {
+func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any) templateData {
 	d := templateData{
 		SSO:        app.SSO,
 		StandInURL: app.StandInURL,
 		RequestID:  requestID(r.Context()),
+		Flash:      app.Messages.Pop(w, r),
 		Page:       page,
 	}
 	if hasSession(r.Context()) {
-		// requireLogin has decoded the user already on private pages.
-		if u, ok := r.Context().Value(userKey).(*store.User); ok {
-			d.User = u
-		} else if u, ok := app.Sessions.CurrentUser(r.Context()); ok {
-			d.User = u
-		}
-		d.Flash = app.Sessions.PopFlash(r.Context())
+		d.User, _ = app.Sessions.CurrentUser(r.Context())
 	}
 	return d
 }
@@ -84,7 +79,7 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", app.newTemplateData(r, data)); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout.html", app.newTemplateData(w, r, data)); err != nil {
 		app.Logger.Error("render template", "page", page, "error", err, "request_id", requestID(r.Context()))
 		if page != "error.html" {
 			app.render(w, r, http.StatusInternalServerError, "error.html", errorPage{Status: 500, Title: "Something went wrong",

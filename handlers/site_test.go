@@ -35,14 +35,15 @@ type testSite struct {
 	clock    *testClock
 
 	// What a second instance of the app needs to share with the first.
-	keys  store.Keys
-	redis *redis.Client
-	opts  siteOptions
+	secrets *store.Secrets
+	redis   redis.UniversalClient
+	prefix  string // of every Redis key this site writes
+	opts    siteOptions
 }
 
 type siteOptions struct {
-	clientSecret string        // empty: public client
-	redis        *redis.Client // nil: the tests' Redis
+	clientSecret string                // empty: public client
+	redis        redis.UniversalClient // nil: the tests' Redis
 	// noBackchannel registers the client without a back-channel logout
 	// URI, so only a failing refresh tells the app a session has ended.
 	noBackchannel bool
@@ -86,11 +87,12 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 	}
 	issuerServer.Config.Handler = provider
 
-	keys, err := store.DeriveKeys([]byte("a test secret of at least 32 bytes long"))
+	secrets, err := store.NewSecrets([]byte("a test secret of at least 32 bytes long"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := &testSite{app: appServer, provider: provider, issuer: issuerServer, logs: &syncBuffer{}, clock: &testClock{}, keys: keys, redis: opts.redis, opts: opts}
+	site := &testSite{app: appServer, provider: provider, issuer: issuerServer, logs: &syncBuffer{}, clock: &testClock{},
+		secrets: secrets, redis: opts.redis, prefix: storetest.KeyPrefix(t), opts: opts}
 	if site.redis == nil {
 		site.redis = storetest.Redis(t)
 	}
@@ -114,14 +116,16 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := store.NewSessions(store.SessionOptions{Redis: site.redis, AtRestKey: site.keys.AtRest, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour})
+	sessions, err := store.NewSessions(store.SessionOptions{Redis: site.redis, Secrets: site.secrets,
+		IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, KeyPrefix: site.prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
 	app, err := New(Options{
 		Connect:  client,
 		Sessions: sessions,
-		Logins:   store.NewLoginTransactions(site.keys, false, nil),
+		Logins:   store.NewLoginTransactions(site.secrets, false, nil),
+		Messages: store.NewMessages(site.secrets, false),
 		Ping:     func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
 		Logger:   slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Issuer:   site.provider.Issuer(),

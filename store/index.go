@@ -2,213 +2,130 @@ package store
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // Back-channel logout names a CONNECT session (sid) or a user (sub), not
-// one of our sessions, and may reach any app instance. So at login each
-// session is listed under its sid and its sub, in Redis, where every
-// instance can find and end it.
+// one of our sessions, and may reach any app instance. So each session is
+// listed under its sid and its sub, in Redis sets every instance can read.
+// The set names hold keyed hashes of sid and sub, and the members keyed
+// hashes of session tokens: the index says which sessions belong
+// together, not whose they are, and no member works as a cookie.
+//
+// A member whose session has ended stays until someone reads the set:
+// sessions ended by the app are removed at once; those that idled out are
+// pruned by whoever next reads the set (a logout, the sessions page).
 
-// Redis keys of the index and the logout-token replay cache; see README.
-func sidKey(sid string) string { return "connect-sample:sid:" + sid }
-func subKey(sub string) string { return "connect-sample:sub:" + sub }
-func jtiKey(jti string) string { return "connect-sample:logout-jti:" + jti }
-
-// sessionIndex is a set per key, each expiring with the newest session it
-// lists, plus a set-once marker for replay detection.
-type sessionIndex interface {
-	add(ctx context.Context, keys []string, entry string, ttl time.Duration) error
-	remove(ctx context.Context, keys []string, entry string) error
-	members(ctx context.Context, key string) ([]string, error)
-	// mark sets a marker for ttl; marked reports whether it is set.
-	mark(ctx context.Context, key string, ttl time.Duration) error
-	marked(ctx context.Context, key string) (bool, error)
+// sessionIndex keeps the sid and sub sets.
+type sessionIndex struct {
+	rdb      redis.UniversalClient
+	secrets  *Secrets
+	keys     keyLayout
+	lifetime time.Duration // how long a set outlives its newest session
 }
 
-// indexKeys are the index sets a session with these claims belongs to.
-func indexKeys(sid, sub string) []string {
-	var keys []string
+// setsOf are the names, under ring, of the sets a session with this
+// CONNECT session id and subject belongs to.
+func (x sessionIndex) setsOf(ring keyring, sid, sub string) []string {
+	var sets []string
 	if sid != "" {
-		keys = append(keys, sidKey(sid))
+		sets = append(sets, x.keys.bySID(ring.hashedName("sid", sid)))
 	}
 	if sub != "" {
-		keys = append(keys, subKey(sub))
+		sets = append(sets, x.keys.bySub(ring.hashedName("sub", sub)))
 	}
-	return keys
+	return sets
 }
 
-// EndSessions ends every local session of CONNECT session sid, or, when
-// sid is empty, every session of user sub, on every instance: the session
-// and its tokens are deleted from the store, so the next request of that
-// browser finds no login. It returns how many sessions it ended.
-func (s *Sessions) EndSessions(ctx context.Context, sid, sub string) (int, error) {
-	key := subKey(sub)
-	if sid != "" {
-		key = sidKey(sid)
-	}
-	entries, err := s.index.members(ctx, key)
-	if err != nil {
-		return 0, unavailable("read session index", err)
-	}
-	// Each entry is a session token, which also names the session's token
-	// record (see LogIn).
-	for _, token := range entries {
-		if err := s.sessions.DeleteCtx(ctx, token); err != nil {
-			return 0, unavailable("delete session", err)
-		}
-		if err := s.Tokens.Delete(ctx, token); err != nil {
-			return 0, err
-		}
-		if err := s.index.remove(ctx, indexKeys(sid, sub), token); err != nil {
-			return 0, unavailable("update session index", err)
-		}
-	}
-	return len(entries), nil
-}
-
-// LogoutTokenSeen reports whether a logout token with this jti has been
-// acted on already; a replay must end nothing new.
-func (s *Sessions) LogoutTokenSeen(ctx context.Context, jti string) (bool, error) {
-	seen, err := s.index.marked(ctx, jtiKey(jti))
-	if err != nil {
-		return false, unavailable("read logout token cache", err)
-	}
-	return seen, nil
-}
-
-// RememberLogoutToken records a logout token's jti until the token
-// expires (and at least a minute, against clock skew).
-func (s *Sessions) RememberLogoutToken(ctx context.Context, jti string, expiry time.Time) error {
-	ttl := max(time.Until(expiry), time.Minute)
-	if err := s.index.mark(ctx, jtiKey(jti), ttl); err != nil {
-		return unavailable("record logout token", err)
-	}
-	return nil
-}
-
-// redisIndex keeps the index in Redis sets.
-type redisIndex struct{ rdb redis.UniversalClient }
-
-func (x redisIndex) add(ctx context.Context, keys []string, entry string, ttl time.Duration) error {
-	// Pipelined, not a transaction: the keys may live on different
-	// Redis Cluster nodes.
+// add lists session h under its sid and sub.
+func (x sessionIndex) add(ctx context.Context, sid, sub, h string) error {
+	// Pipelined, not a transaction: the sets may live on different
+	// Cluster nodes.
 	_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, key := range keys {
-			p.SAdd(ctx, key, entry)
-			p.Expire(ctx, key, ttl)
+		for _, set := range x.setsOf(x.secrets.current(), sid, sub) {
+			p.SAdd(ctx, set, h)
+			p.Expire(ctx, set, x.lifetime)
 		}
 		return nil
 	})
-	return err
+	return unavailable("update session index", err)
 }
 
-func (x redisIndex) remove(ctx context.Context, keys []string, entry string) error {
+// remove takes session h out of its sets, under every secret's names.
+func (x sessionIndex) remove(ctx context.Context, sid, sub, h string) error {
+	return x.removeUnder(ctx, x.secrets.rings, sid, sub, h)
+}
+
+// removeOld takes session h out of the sets named under secrets other
+// than the current one, once it has moved (rotation.go).
+func (x sessionIndex) removeOld(ctx context.Context, sid, sub, h string) error {
+	return x.removeUnder(ctx, x.secrets.rings[1:], sid, sub, h)
+}
+
+func (x sessionIndex) removeUnder(ctx context.Context, rings []keyring, sid, sub, h string) error {
 	_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, key := range keys {
-			p.SRem(ctx, key, entry)
-		}
-		return nil
-	})
-	return err
-}
-
-func (x redisIndex) members(ctx context.Context, key string) ([]string, error) {
-	return x.rdb.SMembers(ctx, key).Result()
-}
-
-func (x redisIndex) mark(ctx context.Context, key string, ttl time.Duration) error {
-	return x.rdb.Set(ctx, key, 1, ttl).Err()
-}
-
-func (x redisIndex) marked(ctx context.Context, key string) (bool, error) {
-	n, err := x.rdb.Exists(ctx, key).Result()
-	return n == 1, err
-}
-
-// memoryIndex is the same in one process, for sessions kept in memory.
-type memoryIndex struct {
-	mu    sync.Mutex
-	sets  map[string]map[string]time.Time // key -> entry -> expiry
-	marks map[string]time.Time            // key -> expiry
-}
-
-func newMemoryIndex() *memoryIndex {
-	return &memoryIndex{sets: map[string]map[string]time.Time{}, marks: map[string]time.Time{}}
-}
-
-func (x *memoryIndex) add(_ context.Context, keys []string, entry string, ttl time.Duration) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.dropExpired()
-	for _, key := range keys {
-		if x.sets[key] == nil {
-			x.sets[key] = map[string]time.Time{}
-		}
-		x.sets[key][entry] = time.Now().Add(ttl)
-	}
-	return nil
-}
-
-func (x *memoryIndex) remove(_ context.Context, keys []string, entry string) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, key := range keys {
-		delete(x.sets[key], entry)
-		if len(x.sets[key]) == 0 {
-			delete(x.sets, key)
-		}
-	}
-	return nil
-}
-
-func (x *memoryIndex) members(_ context.Context, key string) ([]string, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	var entries []string
-	for entry, expiry := range x.sets[key] {
-		if time.Now().Before(expiry) {
-			entries = append(entries, entry)
-		}
-	}
-	return entries, nil
-}
-
-func (x *memoryIndex) mark(_ context.Context, key string, ttl time.Duration) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.dropExpired()
-	x.marks[key] = time.Now().Add(ttl)
-	return nil
-}
-
-func (x *memoryIndex) marked(_ context.Context, key string) (bool, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	until, ok := x.marks[key]
-	return ok && time.Now().Before(until), nil
-}
-
-// dropExpired forgets what Redis would have expired by now; called on
-// writes, so memory stays bounded by the sessions of the last lifetime.
-func (x *memoryIndex) dropExpired() {
-	now := time.Now()
-	for key, entries := range x.sets {
-		for entry, expiry := range entries {
-			if !now.Before(expiry) {
-				delete(entries, entry)
+		for _, ring := range rings {
+			for _, set := range x.setsOf(ring, sid, sub) {
+				p.SRem(ctx, set, h)
 			}
 		}
-		if len(entries) == 0 {
-			delete(x.sets, key)
+		return nil
+	})
+	return unavailable("update session index", err)
+}
+
+// member is one entry of an index set: a session's hashed name, and the
+// set it was found in, for pruning.
+type member struct{ h, set string }
+
+// members lists the sessions under a sid (kind "sid") or a sub ("sub"),
+// under every secret's names.
+func (x sessionIndex) members(ctx context.Context, kind, value string) ([]member, error) {
+	var sets []string
+	for _, ring := range x.secrets.rings {
+		if kind == "sid" {
+			sets = append(sets, x.setsOf(ring, value, "")...)
+		} else {
+			sets = append(sets, x.setsOf(ring, "", value)...)
 		}
 	}
-	for key, expiry := range x.marks {
-		if !now.Before(expiry) {
-			delete(x.marks, key)
+	var all []member
+	for _, set := range sets {
+		hs, err := x.rdb.SMembers(ctx, set).Result()
+		if err != nil {
+			return nil, unavailable("read session index", err)
+		}
+		for _, h := range hs {
+			all = append(all, member{h: h, set: set})
 		}
 	}
+	return all, nil
+}
+
+// prune removes a member whose session is gone.
+func (x sessionIndex) prune(ctx context.Context, m member) error {
+	return unavailable("prune session index", x.rdb.SRem(ctx, m.set, m.h).Err())
+}
+
+// markLogoutToken records a back-channel logout token's jti for ttl.
+func (x sessionIndex) markLogoutToken(ctx context.Context, jti string, ttl time.Duration) error {
+	key := x.keys.logoutJTI(x.secrets.current().hashedName("jti", jti))
+	return unavailable("record logout token", x.rdb.Set(ctx, key, 1, ttl).Err())
+}
+
+// logoutTokenMarked reports whether jti has been recorded under any
+// secret's name.
+func (x sessionIndex) logoutTokenMarked(ctx context.Context, jti string) (bool, error) {
+	for _, ring := range x.secrets.rings {
+		n, err := x.rdb.Exists(ctx, x.keys.logoutJTI(ring.hashedName("jti", jti))).Result()
+		if err != nil {
+			return false, unavailable("read logout token cache", err)
+		}
+		if n == 1 {
+			return true, nil
+		}
+	}
+	return false, nil
 }

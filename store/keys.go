@@ -1,38 +1,116 @@
 // Package store keeps the app's state between requests: the short-lived
-// login transaction in an encrypted cookie, and the user's session in Redis
-// (or in memory for a quick local run) through scs, encrypted at rest.
+// login transaction and one-time messages in encrypted cookies, and the
+// user's session in Redis through scs, sealed at rest, under key names
+// that reveal nothing a visitor could present as a cookie.
+//
+// There is one code path. With no REDIS_URL the same code runs on an
+// embedded Redis (embedded.go); with Sentinel or Cluster it runs on
+// go-redis's client for those (redis.go).
 package store
 
 import (
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"fmt"
 )
 
-// Keys are the keys derived from SESSION_SECRET, one per purpose, so that
-// no key is used for two things.
-type Keys struct {
-	CookieHash  []byte // signs the login-transaction cookie (HMAC-SHA256)
-	CookieBlock []byte // encrypts it (AES-256)
-	AtRest      []byte // encrypts user sessions in Redis (AES-256-GCM)
+// Secrets are the keys derived from SESSION_SECRET and, during a rotation,
+// from SESSION_SECRET_PREVIOUS: everything is written with the current
+// secret's keys and read with either, so that changing the secret logs
+// nobody out (see docs/redis.md, "Rotating the secret").
+type Secrets struct {
+	rings []keyring // the current secret's first
 }
 
-// DeriveKeys derives the Keys from the session secret with HKDF-SHA256.
-// Every app instance that shares a Redis must share the secret.
-func DeriveKeys(secret []byte) (Keys, error) {
-	derive := func(purpose string) ([]byte, error) {
-		return hkdf.Key(sha256.New, secret, nil, "connect-sample "+purpose, 32)
+// keyring is what one secret keys, one key per purpose, so that no key is
+// used for two things.
+type keyring struct {
+	cookieHash  []byte // signs the login-transaction and message cookies (HMAC-SHA256)
+	cookieBlock []byte // encrypts them (AES-256)
+	names       []byte // keys the hashes in Redis key names (HMAC-SHA256)
+	sealer             // encrypts values in Redis (AES-256-GCM)
+}
+
+// NewSecrets derives the keys of the current secret and, if it is not
+// nil, of the previous one, with HKDF-SHA256. Every app instance that
+// shares a Redis must have the same secrets.
+func NewSecrets(current, previous []byte) (*Secrets, error) {
+	if len(current) == 0 {
+		return nil, errors.New("store: a session secret is required")
 	}
-	var k Keys
+	s := &Secrets{}
+	for _, secret := range [][]byte{current, previous} {
+		if secret == nil {
+			continue
+		}
+		ring, err := deriveKeyring(secret)
+		if err != nil {
+			return nil, err
+		}
+		s.rings = append(s.rings, ring)
+	}
+	return s, nil
+}
+
+func deriveKeyring(secret []byte) (keyring, error) {
+	derive := func(purpose string) []byte {
+		// HKDF fails only for lengths SHA-256 cannot give; 32 it can.
+		key, _ := hkdf.Key(sha256.New, secret, nil, "connect-sample "+purpose, 32)
+		return key
+	}
+	k := keyring{
+		cookieHash:  derive("cookie hash"),
+		cookieBlock: derive("cookie block"),
+		names:       derive("redis key names"),
+	}
 	var err error
-	if k.CookieHash, err = derive("cookie hash"); err != nil {
-		return Keys{}, fmt.Errorf("derive keys: %w", err)
-	}
-	if k.CookieBlock, err = derive("cookie block"); err != nil {
-		return Keys{}, fmt.Errorf("derive keys: %w", err)
-	}
-	if k.AtRest, err = derive("session at rest"); err != nil {
-		return Keys{}, fmt.Errorf("derive keys: %w", err)
+	if k.sealer, err = newSealer(derive("values at rest")); err != nil {
+		return keyring{}, fmt.Errorf("store: derive keys: %w", err)
 	}
 	return k, nil
+}
+
+// current is the keyring everything is written with.
+func (s *Secrets) current() keyring { return s.rings[0] }
+
+// hashedName is what stands in a Redis key name for a value that must not
+// be readable there: a session token (which would be a credential), a
+// user's CONNECT id, a CONNECT session id. It is an HMAC, so nobody
+// without the secret can compute it from the value, nor the value from
+// it; 128 bits of it are plenty to tell sessions apart.
+func (k keyring) hashedName(kind, value string) string {
+	mac := hmac.New(sha256.New, k.names)
+	mac.Write([]byte(kind))
+	mac.Write([]byte{0})
+	mac.Write([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+}
+
+// open decrypts a value sealed with any of the secrets.
+func (s *Secrets) open(sealed []byte, boundTo string) ([]byte, error) {
+	for _, k := range s.rings {
+		if plain, err := k.open(sealed, boundTo); err == nil {
+			return plain, nil
+		}
+	}
+	return nil, errUnsealable
+}
+
+// seal encrypts with the current secret.
+func (s *Secrets) seal(plain []byte, boundTo string) []byte {
+	return s.current().seal(plain, boundTo)
+}
+
+// cookieKeyPairs are the hash and block keys of every secret, current
+// first, as gorilla/securecookie takes them: it writes with the first
+// pair and reads with any.
+func (s *Secrets) cookieKeyPairs() [][]byte {
+	var pairs [][]byte
+	for _, k := range s.rings {
+		pairs = append(pairs, k.cookieHash, k.cookieBlock)
+	}
+	return pairs
 }

@@ -1,16 +1,15 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/telenordigital/connect-web-sample/connect"
@@ -20,13 +19,16 @@ import (
 // Callers answer 503; the next request tries again.
 var ErrUnavailable = errors.New("store: session store is unavailable")
 
+// DefaultKeyPrefix starts every key the store writes.
+const DefaultKeyPrefix = "connect-sample:"
+
 // SessionOptions configure the user sessions.
 type SessionOptions struct {
-	// Redis is the session store; nil keeps sessions in this process's
-	// memory (fine for `go run .`, lost on restart, not shared).
+	// Redis is the session store: a real one (standalone, Sentinel or
+	// Cluster) or the embedded one; the code is the same.
 	Redis redis.UniversalClient
-	// AtRestKey encrypts every session before it is stored.
-	AtRestKey []byte
+	// Secrets seal what is stored and key the hashes in key names.
+	Secrets *Secrets
 	// IdleTimeout ends a session that has not been used for this long;
 	// Lifetime ends it this long after login, used or not.
 	IdleTimeout time.Duration
@@ -35,54 +37,55 @@ type SessionOptions struct {
 	// browsers accept only on https, with Path=/ and no Domain: no other
 	// host and no plain-http page can set or read it.
 	Secure bool
+	// KeyPrefix starts every key; empty means DefaultKeyPrefix. Tests use
+	// one of their own so they can count their keys.
+	KeyPrefix string
 }
 
 // Sessions are the server-side sessions of logged-in users. The browser's
-// cookie holds only scs's random session token; claims and tokens stay on
-// the server.
+// cookie holds only scs's random session token; claims and tokens stay in
+// Redis, sealed, under a name derived from the token by a keyed hash.
 type Sessions struct {
-	// Manager is the scs session manager; its LoadAndSave middleware wraps
-	// every page.
+	// Manager is the scs session manager; the app's session middleware
+	// loads and saves through it.
 	Manager *scs.SessionManager
-	// Tokens holds each session's tokens, apart from the scs session (see
-	// tokens.go for why).
-	Tokens Tokens
 
-	sessions scs.CtxStore // the sealed session store, for ending sessions by token
-	index    sessionIndex
-	lifetime time.Duration
+	rdb     redis.UniversalClient
+	secrets *Secrets
+	keys    keyLayout
+	store   *sessionStore
+	index   sessionIndex
+	// touchStep is how often at most a page view that changed nothing
+	// saves the session, to move its idle timeout on (see BeforeSave).
+	touchStep time.Duration
 	// newTokensTTL is a new token record's expiry until its session is
-	// first saved. In Redis each save gives the record the session's
-	// expiry, so it starts short: a login whose session is never saved
-	// leaves nothing behind for long. In memory nothing moves it, so it
-	// is the lifetime.
+	// first saved, which gives it the session's: a login whose session is
+	// never saved leaves nothing behind for long.
 	newTokensTTL time.Duration
 }
 
-// NewSessions builds the session manager over Redis, or memory.
+// NewSessions builds the session manager over Redis.
 func NewSessions(o SessionOptions) (*Sessions, error) {
-	var inner scs.CtxStore = newMemorySessionStore()
-	var tokens Tokens = NewMemoryTokens()
-	var index sessionIndex = newMemoryIndex()
-	newTokensTTL := o.Lifetime
-	if o.Redis != nil {
-		if o.IdleTimeout > 0 {
-			newTokensTTL = min(o.IdleTimeout, o.Lifetime)
-		}
-		index = redisIndex{o.Redis}
-		inner = redisSessionStore{o.Redis}
-		var err error
-		if tokens, err = NewRedisTokens(o.Redis, o.AtRestKey); err != nil {
-			return nil, err
-		}
+	if o.Redis == nil || o.Secrets == nil {
+		return nil, errors.New("store: Redis and Secrets are required")
 	}
-	sealed, err := newEncryptedStore(inner, o.AtRestKey)
-	if err != nil {
-		return nil, err
+	if o.IdleTimeout <= 0 || o.Lifetime <= 0 {
+		return nil, errors.New("store: IdleTimeout and Lifetime must be more than zero")
 	}
+	keys := keyLayout{prefix: cmp.Or(o.KeyPrefix, DefaultKeyPrefix)}
+	index := sessionIndex{rdb: o.Redis, secrets: o.Secrets, keys: keys, lifetime: o.Lifetime}
+	// A minute, or a tenth of the idle timeout when that is shorter: a
+	// session may then outlive its idle timeout by at most this much.
+	step := min(time.Minute, o.IdleTimeout/10)
+	st := &sessionStore{rdb: o.Redis, secrets: o.Secrets, keys: keys, index: index,
+		maxIdle: o.IdleTimeout + step, tombstoneTTL: endedSessionTTL}
+
 	m := scs.New()
-	m.Store = sealed
-	m.IdleTimeout = o.IdleTimeout
+	m.Store = st
+	m.Codec = sessionCodec{}
+	// The idle timeout is ours to move (BeforeSave); scs would save the
+	// session on every request to move it.
+	m.IdleTimeout = 0
 	m.Lifetime = o.Lifetime
 	m.Cookie.Name = "session"
 	if o.Secure {
@@ -94,151 +97,295 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	m.Cookie.Secure = o.Secure
 	// Persistence is decided per session at login, from td_sls.
 	m.Cookie.Persist = false
-	return &Sessions{Manager: m, Tokens: tokens, sessions: sealed, index: index, lifetime: o.Lifetime, newTokensTTL: newTokensTTL}, nil
+	return &Sessions{
+		Manager: m, rdb: o.Redis, secrets: o.Secrets, keys: keys, store: st, index: index,
+		touchStep: step, newTokensTTL: min(o.IdleTimeout, o.Lifetime),
+	}, nil
 }
 
 // User is what the session keeps about a logged-in user: enough to show
-// every page without another round trip. The tokens are in the token
-// record named by TokensID (the session token given at login), read only
-// by pages that call CONNECT.
+// every page without another round trip. The tokens are in the session's
+// token record (tokens.go), read only by pages that call CONNECT.
 type User struct {
+	// ID names this session on the sessions page and in a request to end
+	// it. It is random, and works as nothing else: not as a cookie, not
+	// as a Redis key.
+	ID         string         `json:"id"`
 	Claims     connect.Claims `json:"claims"`
-	TokensID   string         `json:"tokens_id"`
 	LoggedInAt time.Time      `json:"logged_in_at"`
+	// LastSeen is when the session was last saved: at most the idle
+	// timeout step behind the user's last request.
+	LastSeen time.Time `json:"last_seen"`
+	Device   Device    `json:"device,omitzero"`
+}
+
+// Device is the browser a session was started in, in coarse words from
+// its User-Agent, for the sessions page.
+type Device struct {
+	Browser  string `json:"browser,omitempty"`
+	Platform string `json:"platform,omitempty"`
 }
 
 // PersistentCookie reports whether the session cookie outlives the browser:
 // only when the user ticked "stay signed in" at CONNECT (td_sls false).
 func (u *User) PersistentCookie() bool { return !u.Claims.ShortLivedSession }
 
-const (
-	userKey  = "user"
-	flashKey = "flash"
-)
+// NewLogin is a login the callback has just checked.
+type NewLogin struct {
+	Claims connect.Claims
+	Tokens connect.TokenSet
+	At     time.Time
+	Device Device
+}
 
 // LogIn starts the session of a user who has just logged in: it stores the
 // tokens, and renews the session token, so that a token planted in the
 // browser before login (session fixation) never becomes a logged-in
 // session. When the login replaces one (a step-up, say), it returns the
 // replaced tokens, for the caller to revoke.
-func (s *Sessions) LogIn(ctx context.Context, claims connect.Claims, tokens connect.TokenSet, now time.Time) (replaced connect.TokenSet, err error) {
+func (s *Sessions) LogIn(ctx context.Context, login NewLogin) (replaced connect.TokenSet, err error) {
 	if replaced, err = s.forgetCurrent(ctx); err != nil {
 		return replaced, err
 	}
 	if err := s.Manager.RenewToken(ctx); err != nil {
-		return replaced, fmt.Errorf("%w: renew session token: %v", ErrUnavailable, err)
+		return replaced, unavailable("renew session token", err)
 	}
-	// The token record is named after the new session token, so that in
-	// Redis it lives exactly as long as the session: every save of the
-	// session moves its expiry too (store/redisstore.go), and a session
-	// that ends by idle timeout leaves no tokens behind.
-	u := User{Claims: claims, TokensID: s.Manager.Token(ctx), LoggedInAt: now}
-	if err := s.Tokens.Create(ctx, u.TokensID, TokenRecord{Tokens: tokens}, s.newTokensTTL); err != nil {
+	if err := s.createTokens(ctx, TokenRecord{Tokens: login.Tokens}, s.newTokensTTL); err != nil {
 		return replaced, err
 	}
-	// List the session for back-channel logout.
-	if err := s.index.add(ctx, indexKeys(claims.SessionID, claims.Subject), u.TokensID, s.lifetime); err != nil {
-		return replaced, unavailable("update session index", err)
+	h, _, _ := s.currentKey(ctx)
+	if err := s.index.add(ctx, login.Claims.SessionID, login.Claims.Subject, h); err != nil {
+		return replaced, err
 	}
-	b, err := json.Marshal(u)
-	if err != nil {
-		return replaced, fmt.Errorf("encode session: %w", err)
-	}
-	s.Manager.Put(ctx, userKey, b)
+	s.Manager.Put(ctx, userKey, &User{
+		ID: randomID(), Claims: login.Claims, LoggedInAt: login.At, LastSeen: login.At, Device: login.Device,
+	})
 	// td_sls=true: the user did not ask to stay signed in, so the cookie
 	// must end with the browser session (CONNECT's rule for clients).
-	s.Manager.RememberMe(ctx, u.PersistentCookie())
+	s.Manager.RememberMe(ctx, !login.Claims.ShortLivedSession)
 	return replaced, nil
 }
 
 // CurrentUser returns the logged-in user of this request, or false.
 func (s *Sessions) CurrentUser(ctx context.Context) (*User, bool) {
-	b := s.Manager.GetBytes(ctx, userKey)
-	if b == nil {
-		return nil, false
-	}
-	var u User
-	if err := json.Unmarshal(b, &u); err != nil {
-		return nil, false
-	}
-	return &u, true
+	u, ok := s.Manager.Get(ctx, userKey).(*User)
+	return u, ok
 }
 
-// LogOut ends the session: its tokens and the session itself are deleted
-// from the store and the cookie is cleared.
-func (s *Sessions) LogOut(ctx context.Context) error {
-	if _, err := s.forgetCurrent(ctx); err != nil {
-		return err
-	}
-	if err := s.Manager.Destroy(ctx); err != nil {
-		return fmt.Errorf("%w: delete session: %v", ErrUnavailable, err)
-	}
-	return nil
-}
-
-// forgetCurrent deletes the token record and index entries of the user
-// logged in now, if any, and returns the tokens it held: at logout, and
-// when a new login (a step-up, say) replaces the session.
-func (s *Sessions) forgetCurrent(ctx context.Context) (connect.TokenSet, error) {
+// BeforeSave runs just before the response goes out, and decides whether
+// the session is written back. A page view that changed nothing costs one
+// read and no write, except that once per step (a minute, or a tenth of
+// the idle timeout) the session is saved to move its idle timeout on. A
+// save for any other reason moves it too.
+func (s *Sessions) BeforeSave(ctx context.Context, now time.Time) {
 	u, ok := s.CurrentUser(ctx)
 	if !ok {
+		return
+	}
+	if s.Manager.Status(ctx) == scs.Modified || now.Sub(u.LastSeen) >= s.touchStep {
+		u.LastSeen = now
+		s.Manager.Put(ctx, userKey, u)
+	}
+}
+
+// LogOut ends this request's session: it is deleted from Redis (with a
+// tombstone, so no request in flight brings it back), the index forgets
+// it and the cookie is cleared. It returns the tokens the session held,
+// for the caller to revoke.
+func (s *Sessions) LogOut(ctx context.Context) (connect.TokenSet, error) {
+	tokens, err := s.forgetCurrent(ctx)
+	if err != nil {
+		return tokens, err
+	}
+	if err := s.Manager.Destroy(ctx); err != nil {
+		return tokens, unavailable("delete session", err)
+	}
+	return tokens, nil
+}
+
+// forgetCurrent ends the session of the user logged in now, if any, and
+// returns the tokens it held: at logout, and when a new login (a step-up,
+// say) replaces the session.
+func (s *Sessions) forgetCurrent(ctx context.Context) (connect.TokenSet, error) {
+	if _, ok := s.CurrentUser(ctx); !ok {
 		return connect.TokenSet{}, nil
 	}
-	rec, err := s.Tokens.Get(ctx, u.TokensID)
-	if err != nil && !errors.Is(err, ErrNoTokens) {
+	h, _, err := s.currentKey(ctx)
+	if err != nil {
 		return connect.TokenSet{}, err
 	}
-	if err := s.Tokens.Delete(ctx, u.TokensID); err != nil {
-		return connect.TokenSet{}, err
+	tokens, _, err := s.endByName(ctx, h)
+	return tokens, err
+}
+
+// endByName ends the session named h, wherever it was started, tidies the
+// index, and returns the tokens and user it held (the zero values when it
+// had ended already).
+func (s *Sessions) endByName(ctx context.Context, h string) (connect.TokenSet, *User, error) {
+	e, err := s.store.end(ctx, h)
+	if err != nil {
+		return connect.TokenSet{}, nil, err
 	}
-	if err := s.index.remove(ctx, indexKeys(u.Claims.SessionID, u.Claims.Subject), u.TokensID); err != nil {
-		// The record is gone: the caller must still get the tokens to revoke.
-		return rec.Tokens, unavailable("update session index", err)
+	u := s.openUser(e.key, e.session)
+	var tokens connect.TokenSet
+	if rec, err := s.openTokens(e.key, e.token); err == nil {
+		tokens = rec.Tokens
 	}
-	return rec.Tokens, nil
-}
-
-// SetFlash keeps a one-line message for the next page this browser sees.
-func (s *Sessions) SetFlash(ctx context.Context, msg string) { s.Manager.Put(ctx, flashKey, msg) }
-
-// PopFlash returns and forgets the pending message, if any.
-func (s *Sessions) PopFlash(ctx context.Context) string { return s.Manager.PopString(ctx, flashKey) }
-
-// memorySessionStore is scs's memstore with the same rule as
-// redisSessionStore: a deleted session is not written back by a request
-// that was still in flight.
-type memorySessionStore struct {
-	*memstore.MemStore
-	mu    sync.Mutex
-	ended map[string]time.Time // token -> until
-}
-
-func newMemorySessionStore() *memorySessionStore {
-	return &memorySessionStore{MemStore: memstore.New(), ended: map[string]time.Time{}}
-}
-
-func (s *memorySessionStore) FindCtx(_ context.Context, token string) ([]byte, bool, error) {
-	return s.Find(token)
-}
-
-func (s *memorySessionStore) CommitCtx(_ context.Context, token string, b []byte, expiry time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if until, ok := s.ended[token]; ok && time.Now().Before(until) {
-		return ErrSessionEnded
-	}
-	return s.Commit(token, b, expiry)
-}
-
-func (s *memorySessionStore) DeleteCtx(_ context.Context, token string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	for t, until := range s.ended {
-		if !now.Before(until) {
-			delete(s.ended, t)
+	if u != nil {
+		if err := s.index.remove(ctx, u.Claims.SessionID, u.Claims.Subject, h); err != nil {
+			// The session is gone: the caller must still get its tokens.
+			return tokens, u, err
 		}
 	}
-	s.ended[token] = now.Add(endedSessionTTL)
-	return s.Delete(token)
+	return tokens, u, nil
+}
+
+// openUser decodes the user of a session's sealed data, or nil.
+func (s *Sessions) openUser(key string, sealed []byte) *User {
+	if sealed == nil {
+		return nil
+	}
+	b, err := s.secrets.open(sealed, sealedAs(key, fieldSession))
+	if err != nil {
+		return nil
+	}
+	_, values, err := (sessionCodec{}).Decode(b)
+	if err != nil {
+		return nil
+	}
+	u, _ := values[userKey].(*User)
+	return u
+}
+
+// EndSessions ends every session of CONNECT session sid, or, when sid is
+// empty, every session of user sub, on every instance: the next request of
+// those browsers finds no login. It returns how many live sessions it
+// ended.
+func (s *Sessions) EndSessions(ctx context.Context, sid, sub string) (int, error) {
+	kind, value := "sub", sub
+	if sid != "" {
+		kind, value = "sid", sid
+	}
+	members, err := s.index.members(ctx, kind, value)
+	if err != nil {
+		return 0, err
+	}
+	ended := 0
+	for _, m := range members {
+		_, u, err := s.endByName(ctx, m.h)
+		if err != nil {
+			return ended, err
+		}
+		if u != nil {
+			ended++
+		}
+		if err := s.index.prune(ctx, m); err != nil {
+			return ended, err
+		}
+	}
+	return ended, nil
+}
+
+// ActiveSession is one of a user's sessions, as the sessions page shows it.
+type ActiveSession struct {
+	User
+	// Current is the session of the request that asked.
+	Current bool
+	name    string // its hashed name in Redis, to end it by
+}
+
+// List returns the sessions of this request's user, on every instance and
+// in every browser, most recently seen first. Index entries of sessions
+// that have idled out are pruned on the way.
+func (s *Sessions) List(ctx context.Context) ([]ActiveSession, error) {
+	me, ok := s.CurrentUser(ctx)
+	if !ok {
+		return nil, nil
+	}
+	members, err := s.index.members(ctx, "sub", me.Claims.Subject)
+	if err != nil {
+		return nil, err
+	}
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range members {
+			p.HGet(ctx, s.keys.session(m.h), fieldSession)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable("read sessions", err)
+	}
+	var found []ActiveSession
+	for i, m := range members {
+		sealed, _ := cmds[i].(*redis.StringCmd).Bytes()
+		u := s.openUser(s.keys.session(m.h), sealed)
+		if u == nil || u.Claims.Subject != me.Claims.Subject {
+			if err := s.index.prune(ctx, m); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if slices.ContainsFunc(found, func(a ActiveSession) bool { return a.name == m.h }) {
+			continue // listed under both secrets' names during a rotation
+		}
+		found = append(found, ActiveSession{User: *u, Current: u.ID == me.ID, name: m.h})
+	}
+	slices.SortStableFunc(found, func(a, b ActiveSession) int { return b.LastSeen.Compare(a.LastSeen) })
+	return found, nil
+}
+
+// End ends one other session of this request's user, named by its ID
+// (from List), and returns the tokens it held, for the caller to revoke.
+// An ID that names no other session of this user ends nothing and
+// returns false: it may have ended meanwhile, or never been this user's.
+func (s *Sessions) End(ctx context.Context, id string) (connect.TokenSet, bool, error) {
+	sessions, err := s.List(ctx)
+	if err != nil {
+		return connect.TokenSet{}, false, err
+	}
+	for _, a := range sessions {
+		if a.ID == id && !a.Current {
+			tokens, _, err := s.endByName(ctx, a.name)
+			return tokens, true, err
+		}
+	}
+	return connect.TokenSet{}, false, nil
+}
+
+// EndOthers ends every session of this request's user but this one, and
+// returns the tokens they held.
+func (s *Sessions) EndOthers(ctx context.Context) ([]connect.TokenSet, error) {
+	sessions, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var all []connect.TokenSet
+	for _, a := range sessions {
+		if a.Current {
+			continue
+		}
+		tokens, _, err := s.endByName(ctx, a.name)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, tokens)
+	}
+	return all, nil
+}
+
+// LogoutTokenSeen reports whether a logout token with this jti has been
+// acted on already; a replay must end nothing new.
+func (s *Sessions) LogoutTokenSeen(ctx context.Context, jti string) (bool, error) {
+	return s.index.logoutTokenMarked(ctx, jti)
+}
+
+// RememberLogoutToken records a logout token's jti until the token
+// expires (and at least a minute, against clock skew).
+func (s *Sessions) RememberLogoutToken(ctx context.Context, jti string, expiry time.Time) error {
+	return s.index.markLogoutToken(ctx, jti, max(time.Until(expiry), time.Minute))
+}
+
+// String describes the sessions' settings for the start-up log.
+func (s *Sessions) String() string {
+	return fmt.Sprintf("sessions in Redis under %q, idle timeout moved at most every %s", s.keys.prefix, s.touchStep)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,12 +15,12 @@ import (
 	"github.com/telenordigital/connect-web-sample/connect"
 )
 
-// Why tokens are not in the scs session: scs saves a session as one blob,
-// and every request that touched the session writes its whole copy back.
-// A slow request that loaded the session before a refresh would then put
-// the old, already rotated refresh token back, and the user would be
-// logged out at the next refresh. So tokens live in a record of their own,
-// written only by compare-and-swap on a version number.
+// Why tokens are apart from scs's session data: scs writes its data back
+// whole, so a slow request that loaded the session before a refresh would
+// put the old, already rotated refresh token back, and the user would be
+// logged out at the next refresh. So the tokens are a record of their own,
+// in a field of the session's hash, written only by compare-and-swap on a
+// version number, never by scs.
 
 // ErrNoTokens means the session's token record is gone: the session was
 // ended (logout, back-channel logout) or has expired.
@@ -40,106 +39,84 @@ type TokenRecord struct {
 	Claims *connect.Claims `json:"claims,omitempty"`
 }
 
-// Tokens keeps token records and the per-session refresh lock, in Redis so
-// that every app instance sees the same, or in memory for a single process.
-type Tokens interface {
-	// Create stores the first record of a session, version 1.
-	Create(ctx context.Context, id string, rec TokenRecord, ttl time.Duration) error
-	// Get returns the record, or ErrNoTokens.
-	Get(ctx context.Context, id string) (TokenRecord, error)
-	// Replace stores rec as version old.Version+1 if the stored version is
-	// still old.Version, and reports whether it did.
-	Replace(ctx context.Context, id string, old int64, rec TokenRecord) (bool, error)
-	// Delete removes the record.
-	Delete(ctx context.Context, id string) error
-	// Lock takes the refresh lock of a session for at most ttl, if nobody
-	// holds it. unlock releases it, but only if it is still ours.
-	Lock(ctx context.Context, id string, ttl time.Duration) (unlock func(), ok bool, err error)
-}
-
-// NewTokenID returns a random id for a session's token record.
-func NewTokenID() string {
-	b := make([]byte, 24)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// Redis keys of the token records and their locks; see the README.
-// The braces put a session's keys in one Redis Cluster hash slot: its
-// token record's id is its session token (see Sessions.LogIn).
-func tokensKey(id string) string      { return "connect-sample:tokens:{" + id + "}" }
-func refreshLockKey(id string) string { return "connect-sample:refresh-lock:{" + id + "}" }
-
-// RedisTokens keeps token records in Redis hashes (fields v: version,
-// d: the sealed record), so a Lua script can compare versions without
-// decrypting anything.
-type RedisTokens struct {
-	rdb redis.UniversalClient
-	sealer
-}
-
-var _ Tokens = (*RedisTokens)(nil)
-
-// NewRedisTokens stores token records in rdb, sealed with key.
-func NewRedisTokens(rdb redis.UniversalClient, key []byte) (*RedisTokens, error) {
-	sl, err := newSealer(key)
-	if err != nil {
-		return nil, fmt.Errorf("token %w", err)
+// currentKey is the Redis name of this request's session, under the
+// current secret (a session found under an old one has been moved by the
+// time a handler runs).
+func (s *Sessions) currentKey(ctx context.Context) (h, key string, err error) {
+	token := s.Manager.Token(ctx)
+	if token == "" {
+		return "", "", ErrNoTokens
 	}
-	return &RedisTokens{rdb: rdb, sealer: sl}, nil
+	h = s.secrets.current().hashedName("session", token)
+	return h, s.keys.session(h), nil
 }
 
-func (t *RedisTokens) Create(ctx context.Context, id string, rec TokenRecord, ttl time.Duration) error {
-	data, err := t.sealRecord(id, rec)
+// createTokens stores the first record of a session, version 1, for ttl:
+// short, until the session's first save gives it the session's expiry.
+func (s *Sessions) createTokens(ctx context.Context, rec TokenRecord, ttl time.Duration) error {
+	_, key, err := s.currentKey(ctx)
 	if err != nil {
 		return err
 	}
-	key := tokensKey(id)
-	_, err = t.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, "v", 1, "d", data)
+	sealed, err := s.sealTokens(key, rec)
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, fieldVersion, 1, fieldTokens, sealed)
 		p.PExpire(ctx, key, ttl)
 		return nil
 	})
 	return unavailable("store tokens", err)
 }
 
-func (t *RedisTokens) Get(ctx context.Context, id string) (TokenRecord, error) {
-	fields, err := t.rdb.HGetAll(ctx, tokensKey(id)).Result()
+// Tokens returns this request's session's token record, or ErrNoTokens.
+func (s *Sessions) Tokens(ctx context.Context) (TokenRecord, error) {
+	_, key, err := s.currentKey(ctx)
+	if err != nil {
+		return TokenRecord{}, err
+	}
+	fields, err := s.rdb.HMGet(ctx, key, fieldVersion, fieldTokens).Result()
 	if err != nil {
 		return TokenRecord{}, unavailable("read tokens", err)
 	}
-	if fields["d"] == "" {
+	version, _ := fields[0].(string)
+	sealed, _ := fields[1].(string)
+	if sealed == "" {
 		return TokenRecord{}, ErrNoTokens
 	}
-	rec, err := t.openRecord(id, []byte(fields["d"]))
+	rec, err := s.openTokens(key, []byte(sealed))
 	if err != nil {
 		return TokenRecord{}, ErrNoTokens
 	}
-	rec.Version, _ = strconv.ParseInt(fields["v"], 10, 64)
+	rec.Version, _ = strconv.ParseInt(version, 10, 64)
 	return rec, nil
 }
 
 // replaceScript writes the new record only if the version is still the
-// one the caller read. HSET keeps the key's expiry.
+// one the caller read (and the session still exists). HSET keeps the
+// key's expiry.
 var replaceScript = redis.NewScript(`
 if redis.call("HGET", KEYS[1], "v") ~= ARGV[1] then return 0 end
-redis.call("HSET", KEYS[1], "v", tonumber(ARGV[1]) + 1, "d", ARGV[2])
+redis.call("HSET", KEYS[1], "v", tonumber(ARGV[1]) + 1, "t", ARGV[2])
 return 1`)
 
-func (t *RedisTokens) Replace(ctx context.Context, id string, old int64, rec TokenRecord) (bool, error) {
-	data, err := t.sealRecord(id, rec)
+// ReplaceTokens stores rec as version old+1 if the stored version is still
+// old, and reports whether it did.
+func (s *Sessions) ReplaceTokens(ctx context.Context, old int64, rec TokenRecord) (bool, error) {
+	_, key, err := s.currentKey(ctx)
 	if err != nil {
 		return false, err
 	}
-	n, err := replaceScript.Run(ctx, t.rdb, []string{tokensKey(id)}, strconv.FormatInt(old, 10), data).Int()
+	sealed, err := s.sealTokens(key, rec)
+	if err != nil {
+		return false, err
+	}
+	n, err := replaceScript.Run(ctx, s.rdb, []string{key}, strconv.FormatInt(old, 10), sealed).Int()
 	if err != nil {
 		return false, unavailable("replace tokens", err)
 	}
 	return n == 1, nil
-}
-
-func (t *RedisTokens) Delete(ctx context.Context, id string) error {
-	return unavailable("delete tokens", t.rdb.Del(ctx, tokensKey(id)).Err())
 }
 
 // unlockScript deletes the lock only if it still holds our random value:
@@ -148,10 +125,17 @@ var unlockScript = redis.NewScript(`
 if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
 return 0`)
 
-func (t *RedisTokens) Lock(ctx context.Context, id string, ttl time.Duration) (func(), bool, error) {
-	owner := NewTokenID()
-	key := refreshLockKey(id)
-	ok, err := t.rdb.SetNX(ctx, key, owner, ttl).Result()
+// LockRefresh takes this session's refresh lock for at most ttl, if
+// nobody holds it, on every app instance at once. unlock releases it, but
+// only if it is still ours.
+func (s *Sessions) LockRefresh(ctx context.Context, ttl time.Duration) (unlock func(), ok bool, err error) {
+	h, _, err := s.currentKey(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	owner := randomID()
+	key := s.keys.refreshLock(h)
+	ok, err = s.rdb.SetNX(ctx, key, owner, ttl).Result()
 	if err != nil {
 		return nil, false, unavailable("take refresh lock", err)
 	}
@@ -160,20 +144,20 @@ func (t *RedisTokens) Lock(ctx context.Context, id string, ttl time.Duration) (f
 	}
 	return func() {
 		// The request may be over; the lock must still be released.
-		unlockScript.Run(context.WithoutCancel(ctx), t.rdb, []string{key}, owner)
+		unlockScript.Run(context.WithoutCancel(ctx), s.rdb, []string{key}, owner)
 	}, true, nil
 }
 
-func (t *RedisTokens) sealRecord(id string, rec TokenRecord) ([]byte, error) {
+func (s *Sessions) sealTokens(key string, rec TokenRecord) ([]byte, error) {
 	plain, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("encode tokens: %w", err)
 	}
-	return t.seal(plain, tokensKey(id)), nil
+	return s.secrets.seal(plain, sealedAs(key, fieldTokens)), nil
 }
 
-func (t *RedisTokens) openRecord(id string, sealed []byte) (TokenRecord, error) {
-	plain, err := t.open(sealed, tokensKey(id))
+func (s *Sessions) openTokens(key string, sealed []byte) (TokenRecord, error) {
+	plain, err := s.secrets.open(sealed, sealedAs(key, fieldTokens))
 	if err != nil {
 		return TokenRecord{}, err
 	}
@@ -182,102 +166,20 @@ func (t *RedisTokens) openRecord(id string, sealed []byte) (TokenRecord, error) 
 	return rec, err
 }
 
+// randomID returns 16 random bytes, base64url encoded: an id nobody can
+// guess.
+func randomID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails; see crypto/rand.Read
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 func unavailable(op string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, ErrUnavailable) {
+		return err
+	}
 	return fmt.Errorf("%w: %s: %v", ErrUnavailable, op, err)
-}
-
-// MemoryTokens keeps token records in this process, for `go run .`
-// without Redis. The same rules hold, within one process.
-type MemoryTokens struct {
-	now func() time.Time
-
-	mu      sync.Mutex
-	records map[string]memoryRecord
-	locks   map[string]time.Time // id -> lock expiry
-}
-
-type memoryRecord struct {
-	rec     TokenRecord
-	expires time.Time
-}
-
-var _ Tokens = (*MemoryTokens)(nil)
-
-// NewMemoryTokens returns an empty in-memory store.
-func NewMemoryTokens() *MemoryTokens {
-	return &MemoryTokens{now: time.Now, records: map[string]memoryRecord{}, locks: map[string]time.Time{}}
-}
-
-func (m *MemoryTokens) Create(_ context.Context, id string, rec TokenRecord, ttl time.Duration) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.dropExpired()
-	rec.Version = 1
-	m.records[id] = memoryRecord{rec: rec, expires: m.now().Add(ttl)}
-	return nil
-}
-
-func (m *MemoryTokens) Get(_ context.Context, id string) (TokenRecord, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.records[id]
-	if !ok || !m.now().Before(r.expires) {
-		return TokenRecord{}, ErrNoTokens
-	}
-	return r.rec, nil
-}
-
-func (m *MemoryTokens) Replace(_ context.Context, id string, old int64, rec TokenRecord) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.records[id]
-	if !ok || r.rec.Version != old {
-		return false, nil
-	}
-	rec.Version = old + 1
-	m.records[id] = memoryRecord{rec: rec, expires: r.expires}
-	return true, nil
-}
-
-func (m *MemoryTokens) Delete(_ context.Context, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.records, id)
-	return nil
-}
-
-func (m *MemoryTokens) Lock(_ context.Context, id string, ttl time.Duration) (func(), bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if until, held := m.locks[id]; held && m.now().Before(until) {
-		return nil, false, nil
-	}
-	until := m.now().Add(ttl)
-	m.locks[id] = until
-	return func() {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		if m.locks[id] == until {
-			delete(m.locks, id)
-		}
-	}, true, nil
-}
-
-// dropExpired forgets expired records; called on writes, so memory stays
-// bounded by the sessions of the last lifetime.
-func (m *MemoryTokens) dropExpired() {
-	now := m.now()
-	for id, r := range m.records {
-		if !now.Before(r.expires) {
-			delete(m.records, id)
-		}
-	}
-	for id, until := range m.locks {
-		if !now.Before(until) {
-			delete(m.locks, id)
-		}
-	}
 }

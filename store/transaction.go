@@ -52,8 +52,10 @@ type LoginTransactions struct {
 }
 
 // NewLoginTransactions builds the store; secure as for SessionOptions.
-func NewLoginTransactions(keys Keys, secure bool, now func() time.Time) *LoginTransactions {
-	cs := sessions.NewCookieStore(keys.CookieHash, keys.CookieBlock)
+// Cookies are written with the current secret and read with either, so a
+// login in flight survives a rotation of SESSION_SECRET.
+func NewLoginTransactions(secrets *Secrets, secure bool, now func() time.Time) *LoginTransactions {
+	cs := sessions.NewCookieStore(secrets.cookieKeyPairs()...)
 	cs.MaxAge(int(transactionTTL.Seconds())) // cookie lifetime and signed timestamp alike
 	cs.Options.Path = "/"
 	cs.Options.HttpOnly = true

@@ -34,13 +34,20 @@ func (b *browser) keep(w *httptest.ResponseRecorder) {
 	}
 }
 
-func newTransactions(t *testing.T, now *time.Time) *LoginTransactions {
+func testKey(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
+
+func secretsOf(t *testing.T, current, previous []byte) *Secrets {
 	t.Helper()
-	keys, err := DeriveKeys(testKey(0))
+	s, err := NewSecrets(current, previous)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewLoginTransactions(keys, false, func() time.Time { return *now })
+	return s
+}
+
+func newTransactions(t *testing.T, now *time.Time) *LoginTransactions {
+	t.Helper()
+	return NewLoginTransactions(secretsOf(t, testKey(0), nil), false, func() time.Time { return *now })
 }
 
 func save(t *testing.T, lt *LoginTransactions, b *browser, state, returnTo string) {
@@ -133,8 +140,7 @@ func TestLoginTransactions(t *testing.T) {
 	})
 
 	t.Run("on https the cookie is Secure and __Host- prefixed", func(t *testing.T) {
-		keys, _ := DeriveKeys(testKey(0))
-		lt := NewLoginTransactions(keys, true, nil)
+		lt := NewLoginTransactions(secretsOf(t, testKey(0), nil), true, nil)
 		w := httptest.NewRecorder()
 		lt.Save(w, httptest.NewRequest(http.MethodGet, "/login", nil), LoginTransaction{PendingLogin: connect.PendingLogin{State: "s"}})
 		cookies := w.Result().Cookies()
@@ -153,6 +159,31 @@ func TestLoginTransactions(t *testing.T) {
 		}
 		if _, err := take(lt, b, "s5"); err != nil {
 			t.Errorf("newest login not pending: %v", err)
+		}
+	})
+}
+
+func TestLoginTransactionsSurviveASecretRotation(t *testing.T) {
+	old, next := testKey(0), testKey(1)
+	before := NewLoginTransactions(secretsOf(t, old, nil), false, nil)
+	b := &browser{cookies: map[string]*http.Cookie{}}
+	w := httptest.NewRecorder()
+	if err := before.Save(w, b.request(), LoginTransaction{PendingLogin: connect.PendingLogin{State: "started-before"}, ReturnTo: "/profile"}); err != nil {
+		t.Fatal(err)
+	}
+	b.keep(w)
+
+	t.Run("with the old secret as the previous one, the login completes", func(t *testing.T) {
+		rotated := NewLoginTransactions(secretsOf(t, next, old), false, nil)
+		tx, err := rotated.Take(httptest.NewRecorder(), b.request(), "started-before")
+		if err != nil || tx.ReturnTo != "/profile" {
+			t.Fatalf("Take after the rotation = %+v, %v; want the login started before it", tx, err)
+		}
+	})
+	t.Run("without it, the login has simply expired", func(t *testing.T) {
+		onlyNew := NewLoginTransactions(secretsOf(t, next, nil), false, nil)
+		if _, err := onlyNew.Take(httptest.NewRecorder(), b.request(), "started-before"); !errors.Is(err, ErrNoTransaction) {
+			t.Fatalf("Take with only the new secret = %v, want ErrNoTransaction", err)
 		}
 	})
 }

@@ -25,7 +25,10 @@ type Outage struct {
 // an Outage.
 func RedisWithOutage(t testing.TB) (*redis.Client, *Outage) {
 	t.Helper()
-	direct := Redis(t)
+	direct, ok := Redis(t).(*redis.Client)
+	if !ok {
+		t.Fatal("RedisWithOutage needs a standalone Redis")
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -1,70 +1,149 @@
 // Package storetest gives tests a Redis: the real one named by REDIS_URL
 // (CI sets it), else a local server on 127.0.0.1:6379 if one answers, and
-// only when neither exists, an in-process miniredis.
+// only when neither exists, an embedded one, as `go run .` uses. CI also
+// names a Redis Cluster (REDIS_CLUSTER_URL) and a Sentinel
+// (REDIS_SENTINEL_URL); Backends adds them when they are set.
 package storetest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/telenordigital/connect-web-sample/store"
 )
-
-// fakes maps the address of each miniredis started here to the server,
-// so that Wait can move its clock.
-var fakes sync.Map
-
-// Wait lets d pass for a test that waits on Redis expiry: a real Redis
-// sees the time go by; miniredis, which does not expire keys on its own,
-// is moved forward by d as well.
-func Wait(rdb *redis.Client, d time.Duration) {
-	time.Sleep(d)
-	if mr, ok := fakes.Load(rdb.Options().Addr); ok {
-		mr.(*miniredis.Miniredis).FastForward(d)
-	}
-}
 
 // localTestURL is a local Redis's database 15, away from a developer's
 // own data in database 0.
 const localTestURL = "redis://127.0.0.1:6379/15"
 
 // Redis returns a client for the tests' Redis and closes it at the end of
-// the test. Tests must use keys of their own (random session tokens do);
-// nothing is flushed, since REDIS_URL may point at a shared server.
-func Redis(t testing.TB) *redis.Client {
+// the test. Tests must use keys of their own (random session tokens do, and
+// KeyPrefix gives a test a prefix of its own); nothing is flushed, since
+// REDIS_URL may point at a shared server.
+func Redis(t testing.TB) redis.UniversalClient {
 	t.Helper()
 	url := os.Getenv("REDIS_URL")
 	if url == "" {
 		url = localTestURL
 	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("REDIS_URL: %v", err)
+	rdb, err := open(t, url, "standalone")
+	if err == nil {
+		return rdb
 	}
-	rdb := redis.NewClient(opts)
+	if os.Getenv("REDIS_URL") != "" {
+		t.Fatalf("REDIS_URL is set but Redis does not answer: %v", err)
+	}
+	t.Logf("no Redis at %s (%v); using an embedded one", url, err)
+	return Embedded(t)
+}
+
+// Embedded returns a client of an embedded Redis of the test's own, the
+// one `go run .` uses without REDIS_URL, stopped at the end of the test.
+func Embedded(t testing.TB) redis.UniversalClient {
+	t.Helper()
+	rdb, stop, err := store.StartEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return rdb
+}
+
+// Backend is one kind of Redis the store must work on.
+type Backend struct {
+	Name string
+	Open func(t testing.TB) redis.UniversalClient
+}
+
+// Backends are the Redis kinds available here: always the embedded one
+// and the tests' Redis; a Cluster and a Sentinel-managed master when
+// REDIS_CLUSTER_URL and REDIS_SENTINEL_URL name them (.ci/run starts both).
+func Backends() []Backend {
+	backends := []Backend{
+		{"embedded", Embedded},
+		{"standalone", Redis},
+	}
+	for _, b := range []struct{ name, env, mode string }{
+		{"cluster", "REDIS_CLUSTER_URL", "cluster"},
+		{"sentinel", "REDIS_SENTINEL_URL", "sentinel"},
+	} {
+		url := os.Getenv(b.env)
+		if url == "" {
+			continue
+		}
+		backends = append(backends, Backend{b.name, func(t testing.TB) redis.UniversalClient {
+			t.Helper()
+			rdb, err := open(t, url, b.mode)
+			if err != nil {
+				t.Fatalf("%s is set but the %s does not answer: %v", b.env, b.name, err)
+			}
+			return rdb
+		}})
+	}
+	return backends
+}
+
+// open connects with the app's own OpenRedis, checks that the server
+// answers, and closes the client at the end of the test.
+func open(t testing.TB, url, mode string) (redis.UniversalClient, error) {
+	rdb, err := store.OpenRedis(url, mode)
+	if err != nil {
+		t.Fatalf("%s URL %q: %v", mode, url, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	// One try: go-redis would otherwise retry with backoff, and a machine
-	// without Redis would wait for it in every test.
-	probeOpts := *opts
-	probeOpts.MaxRetries = -1
-	probe := redis.NewClient(&probeOpts)
-	err = probe.Ping(ctx).Err()
-	probe.Close()
-	if err != nil {
+	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		if os.Getenv("REDIS_URL") != "" {
-			t.Fatalf("REDIS_URL is set but Redis does not answer: %v", err)
-		}
-		t.Logf("no Redis at %s (%v); using miniredis", url, err)
-		mr := miniredis.RunT(t)
-		rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		fakes.Store(mr.Addr(), mr)
+		return nil, err
 	}
 	t.Cleanup(func() { rdb.Close() })
-	return rdb
+	return rdb, nil
+}
+
+// KeyPrefix returns a key prefix no other test uses, for a test that
+// counts or scans its keys while other packages test against the same
+// Redis.
+func KeyPrefix(t testing.TB) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "test-" + hex.EncodeToString(b) + ":"
+}
+
+// Keys returns every key under prefix, on every node of a Cluster.
+func Keys(t testing.TB, rdb redis.UniversalClient, prefix string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var (
+		mu   sync.Mutex // a Cluster's nodes are scanned at once
+		keys []string
+	)
+	scan := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			keys = append(keys, iter.Val())
+			mu.Unlock()
+		}
+		return iter.Err()
+	}
+	var err error
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		err = scan(ctx, c)
+	default:
+		t.Fatalf("Keys: unsupported client %T", rdb)
+	}
+	if err != nil {
+		t.Fatalf("scan keys: %v", err)
+	}
+	return keys
 }

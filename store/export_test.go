@@ -1,0 +1,26 @@
+package store
+
+import "time"
+
+// What the external tests (package store_test, which may import
+// storetest) need to see of the inside.
+
+// SessionKeyForTest is the Redis key of the session of token.
+func (s *Sessions) SessionKeyForTest(token string) string {
+	return s.keys.session(s.secrets.current().hashedName("session", token))
+}
+
+// EndedKeyForTest is the Redis key of the tombstone of token's session.
+func (s *Sessions) EndedKeyForTest(token string) string {
+	return s.keys.ended(s.secrets.current().hashedName("session", token))
+}
+
+// SetTombstoneTTLForTest shortens how long an ended session stays refused.
+func (s *Sessions) SetTombstoneTTLForTest(d time.Duration) { s.store.tombstoneTTL = d }
+
+// TouchStepForTest is how often an unchanged session is saved.
+func (s *Sessions) TouchStepForTest() time.Duration { return s.touchStep }
+
+// SealedFieldForTest is the field of a session's hash that holds scs's
+// session data.
+const SealedFieldForTest = fieldSession
