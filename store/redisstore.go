@@ -123,8 +123,12 @@ func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, d
 	return nil
 }
 
-// DeleteCtx ends the session under every secret's name.
+// DeleteCtx ends the session under every secret's name. A visitor who
+// never had a session (scs deletes the empty token) costs nothing.
 func (st *sessionStore) DeleteCtx(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
 	for _, ring := range st.secrets.rings {
 		if _, err := st.end(ctx, ring.hashedName("session", token)); err != nil {
 			return err
