@@ -50,6 +50,8 @@ type siteOptions struct {
 	// APP_BASE_URL, for /setup.
 	insecureBaseURL bool
 	warnings        []string
+	// repositoryURL is REPOSITORY_URL, for /guide's links to the code.
+	repositoryURL string
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -134,6 +136,7 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 		Warnings:      site.opts.warnings,
 		Scopes:        []string{"openid", "profile", "email", "phone"},
 		StandInURL:    site.issuer.URL,
+		RepositoryURL: site.opts.repositoryURL,
 		SSO:           true,
 		RefreshMargin: time.Minute,
 		StepUpMaxAge:  5 * time.Minute,
