@@ -103,8 +103,8 @@ var guideSteps = []guideStep{
 			{
 				What: "A nonce and PKCE (S256) go with every request, for confidential and public clients alike.",
 				Why: "The nonce ties the ID token to this one login, so a token from another login cannot be slipped in. " +
-					"PKCE makes an intercepted code worthless without the verifier, which never leaves the server: " +
-					"the only protection of a public client's code, and a second one for a confidential client.",
+					"PKCE makes an intercepted code worthless without the verifier, which never leaves the server; for a public " +
+					"client, which has no secret, it is the one thing that keeps a stolen code from being redeemed.",
 				Files: []string{"connect/authorize.go", "store/transaction.go"},
 			},
 			{
