@@ -316,11 +316,14 @@ func TestSetupCurlCommands(t *testing.T) {
 			}
 			vars["CODE"] = back.Query().Get("code")
 
-			t.Run("exchanges the code for tokens", func(t *testing.T) {
+			// Each command needs the answers before it, so the walk stops at
+			// the first failure.
+			if !t.Run("exchanges the code for tokens", func(t *testing.T) {
 				var tokens tokenAnswer
-				decode(t, run("exchange"), &tokens)
+				answer := run("exchange")
+				decode(t, answer, &tokens)
 				if tokens.AccessToken == "" || tokens.RefreshToken == "" || tokens.TokenType != "Bearer" {
-					t.Fatalf("got %+v, want a Bearer access token and a refresh token", tokens)
+					t.Fatalf("got %s, want a Bearer access token and a refresh token", answer)
 				}
 				var idToken struct{ Nonce string }
 				decodeJWTPayload(t, tokens.IDToken, &idToken)
@@ -328,7 +331,9 @@ func TestSetupCurlCommands(t *testing.T) {
 					t.Errorf("the ID token's nonce is %q, want the URL's %q", idToken.Nonce, authorize.Query().Get("nonce"))
 				}
 				vars["ACCESS_TOKEN"], vars["REFRESH_TOKEN"] = tokens.AccessToken, tokens.RefreshToken
-			})
+			}) {
+				return
+			}
 			t.Run("calls userinfo with the access token", func(t *testing.T) {
 				var info struct{ Sub string }
 				decode(t, run("userinfo"), &info)
@@ -347,14 +352,17 @@ func TestSetupCurlCommands(t *testing.T) {
 					}
 				})
 			}
-			t.Run("refreshes to new tokens", func(t *testing.T) {
+			if !t.Run("refreshes to new tokens", func(t *testing.T) {
 				var tokens tokenAnswer
-				decode(t, run("refresh"), &tokens)
+				answer := run("refresh")
+				decode(t, answer, &tokens)
 				if tokens.AccessToken == "" || tokens.AccessToken == vars["ACCESS_TOKEN"] || tokens.RefreshToken == "" || tokens.RefreshToken == vars["REFRESH_TOKEN"] {
-					t.Fatalf("got %+v, want a new access token and a new refresh token", tokens)
+					t.Fatalf("got %s, want a new access token and a new refresh token", answer)
 				}
 				vars["ACCESS_TOKEN"], vars["REFRESH_TOKEN"] = tokens.AccessToken, tokens.RefreshToken
-			})
+			}) {
+				return
+			}
 			if introspection {
 				t.Run("introspects the access token", func(t *testing.T) {
 					var answer struct {

@@ -52,6 +52,8 @@ type siteOptions struct {
 	warnings        []string
 	// repositoryURL is REPOSITORY_URL, for /guide's links to the code.
 	repositoryURL string
+	// scopes are CONNECT_SCOPES; nil means openid profile email phone.
+	scopes []string
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -104,13 +106,17 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 // client and session manager, sharing Redis and the secret with the site.
 func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (http.Handler, *store.Sessions) {
 	t.Helper()
+	scopes := site.opts.scopes
+	if scopes == nil {
+		scopes = []string{"openid", "profile", "email", "phone"}
+	}
 	client, err := connect.New(connect.Config{
 		Issuer:                site.provider.Issuer(),
 		ClientID:              testClientID,
 		ClientSecret:          clientSecret,
 		RedirectURL:           appURL + "/connect/oauth2callback",
 		PostLogoutRedirectURL: appURL + "/connect/logoutcallback",
-		Scopes:                []string{"openid", "profile", "email", "phone"},
+		Scopes:                scopes,
 		Now:                   site.clock.Now,
 	})
 	if err != nil {
@@ -134,7 +140,7 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 			InsecureBaseURL:       site.opts.insecureBaseURL,
 		},
 		Warnings:      site.opts.warnings,
-		Scopes:        []string{"openid", "profile", "email", "phone"},
+		Scopes:        scopes,
 		StandInURL:    site.issuer.URL,
 		RepositoryURL: site.opts.repositoryURL,
 		SSO:           true,
