@@ -118,6 +118,23 @@ func TestGuideSteps(t *testing.T) {
 	})
 }
 
+func TestGuideEntriesWithRealCONNECT(t *testing.T) {
+	app := &App{Options: Options{StandInURL: ""}}
+	for _, e := range app.guideEntries() {
+		if len(e.Links) == 0 {
+			t.Errorf("step %d has no link without the stand-in", e.Number)
+		}
+		for _, b := range e.Beyond {
+			if b.Link != nil && !strings.HasPrefix(b.Link.Href, "/") {
+				t.Errorf("step %d links %s although the stand-in is not running", e.Number, b.Link.Href)
+			}
+		}
+	}
+	if got := app.guideEntries()[11].Beyond[0].Link; got != nil {
+		t.Errorf("back-channel logout links %+v with real CONNECT, want no link", got)
+	}
+}
+
 var (
 	guideStepItem = regexp.MustCompile(`<li class="guide-step" id="step-(\d+)">[\s\S]*?</li>`)
 	guideLinks    = regexp.MustCompile(`class="(?:step-page|beyond-page)" href="([^"]+)"`)
