@@ -134,6 +134,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Scopes:        cfg.Scopes,
 		Warnings:      cfg.Warnings(),
 		StandInURL:    standInURL,
+		RepositoryURL: cfg.RepositoryURL,
 		SSO:           cfg.SSO,
 		ACRValues:     cfg.ACRValues,
 		UILocales:     cfg.UILocales,

@@ -13,9 +13,9 @@
 // default a new directory under the system's temp directory; the test
 // logs where.
 //
-// The screenshots in docs/screenshots, used by the README, are made by
-// this test. To regenerate them, from the repository root, with nothing
-// else on ports 8081 and 8082 (so the pages show the default URLs):
+// The screenshots in docs/screenshots, used by docs/walkthrough.md, are
+// made by this test. To regenerate them, from the repository root, with
+// nothing else on ports 8081 and 8082 (so the pages show the default URLs):
 //
 //	E2E_ARTIFACTS=docs/screenshots E2E_PORTS=8081,8082 go test ./e2e -run TestBrowserWalkthrough -count=1
 //
@@ -134,7 +134,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return nil
 	}
 
-	b.step(t, "01-home", "the home page offers to log in with CONNECT", func(ctx context.Context) error {
+	b.step(t, "01-home", "step 5: the home page offers to log in with CONNECT", func(ctx context.Context) error {
 		if err := chromedp.Do(ctx, chromedp.Navigate(at("/"))); err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, loginButton, "Log in with CONNECT")
 	})
 
-	b.step(t, "02-standin-login", "Log in with CONNECT leads to the stand-in's login page", func(ctx context.Context) error {
+	b.step(t, "02-standin-login", "step 5: Log in with CONNECT leads to the stand-in's login page", func(ctx context.Context) error {
 		if err := clickButton(ctx, loginButton, "Log in with CONNECT"); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return chooseUser(ctx)
 	})
 
-	b.step(t, "03-protected", "logging in returns to the protected page with the user's name", func(ctx context.Context) error {
+	b.step(t, "03-protected", "steps 7, 9 and 11: logging in returns to the protected page with the user's name", func(ctx context.Context) error {
 		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, chromedp.CSS(`.account .who`), kari.Name)
 	})
 
-	b.step(t, "04-profile", "the profile shows name, e-mail and phone number from userinfo", func(ctx context.Context) error {
+	b.step(t, "04-profile", "steps 10 and 6: the profile shows name, e-mail and phone number from userinfo, and the scopes", func(ctx context.Context) error {
 		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/profile"]`), "Profile"); err != nil {
 			return err
 		}
@@ -189,10 +189,11 @@ func TestBrowserWalkthrough(t *testing.T) {
 				return err
 			}
 		}
-		return nil
+		// Step 6's home: the scopes granted, and the claims they brought.
+		return seeText(ctx, chromedp.CSS(`#scope-email`), "email", "yes", "email_verified")
 	})
 
-	b.step(t, "05-session", "the session page says the cookie ends with the browser", func(ctx context.Context) error {
+	b.step(t, "05-session", "steps 9 and 11: the session page says the cookie ends with the browser", func(ctx context.Context) error {
 		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/session"]`), "Session"); err != nil {
 			return err
 		}
@@ -222,7 +223,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return errors.New("the browser holds no session cookie for the app")
 	})
 
-	b.step(t, "06-session-refreshed", "Refresh now gets new tokens", func(ctx context.Context) error {
+	b.step(t, "06-session-refreshed", "step 10: Refresh now gets new tokens", func(ctx context.Context) error {
 		if err := clickButton(ctx, refreshButton, "Refresh now"); err != nil {
 			return err
 		}
@@ -242,7 +243,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return nil
 	})
 
-	b.step(t, "07-stepup-password", "the sensitive page sends the user to CONNECT for a password", func(ctx context.Context) error {
+	b.step(t, "07-stepup-password", "step 11, beyond the guide: the sensitive page sends the user to CONNECT for a password", func(ctx context.Context) error {
 		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/stepup"]`), "Sensitive settings"); err != nil {
 			return err
 		}
@@ -263,7 +264,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return chromedp.Do(ctx, chromedp.SendKeys(passwordField, shown, chromedp.NodeVisible))
 	})
 
-	b.step(t, "08-stepup", "with the password the sensitive page opens at level 2", func(ctx context.Context) error {
+	b.step(t, "08-stepup", "step 11, beyond the guide: with the password the sensitive page opens at level 2", func(ctx context.Context) error {
 		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
 			return err
 		}
@@ -276,7 +277,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, definition("Level of assurance (acr)"), "2")
 	})
 
-	b.step(t, "09-logged-out-app", "Log out of this app ends the app's session only", func(ctx context.Context) error {
+	b.step(t, "09-logged-out-app", "step 12: Log out of this app ends the app's session only", func(ctx context.Context) error {
 		if err := clickButton(ctx, appOnlyLogout, "Log out of this app"); err != nil {
 			return err
 		}
@@ -286,7 +287,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, chromedp.CSS(`.account`), "Log in")
 	})
 
-	b.step(t, "10-sso-login", "logging in again goes through CONNECT's session without a login page", func(ctx context.Context) error {
+	b.step(t, "10-sso-login", "step 12: logging in again goes through CONNECT's session without a login page", func(ctx context.Context) error {
 		if err := clickButton(ctx, homeButton, "Back to the home page"); err != nil {
 			return err
 		}
@@ -309,7 +310,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, definition("Methods (amr)"), "SSO")
 	})
 
-	b.step(t, "11-logged-out-everywhere", "Log out everywhere ends the CONNECT session too", func(ctx context.Context) error {
+	b.step(t, "11-logged-out-everywhere", "step 12: Log out everywhere ends the CONNECT session too", func(ctx context.Context) error {
 		if err := clickButton(ctx, everywhereLogout, "Log out everywhere"); err != nil {
 			return err
 		}
@@ -319,7 +320,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, pageHeading, "You are logged out of the app and of CONNECT")
 	})
 
-	b.step(t, "12-login-asks-again", "after logging out everywhere CONNECT asks for credentials again", func(ctx context.Context) error {
+	b.step(t, "12-login-asks-again", "step 12: after logging out everywhere CONNECT asks for credentials again", func(ctx context.Context) error {
 		if err := clickButton(ctx, homeButton, "Back to the home page"); err != nil {
 			return err
 		}
@@ -329,17 +330,20 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return onStandInLogin(ctx, false)
 	})
 
-	b.step(t, "13-setup", "the setup page lists the URIs to register", func(ctx context.Context) error {
+	b.step(t, "13-setup", "steps 1 to 4: the setup page lists what to register, the URIs and the cURL commands", func(ctx context.Context) error {
 		if err := chromedp.Do(ctx, chromedp.Navigate(at("/setup"))); err != nil {
 			return err
 		}
 		if err := seeText(ctx, pageHeading, "Register your client with Telenor"); err != nil {
 			return err
 		}
-		return seeText(ctx, definition("Redirect URI"), at("/connect/oauth2callback"))
+		if err := seeText(ctx, definition("Redirect URI"), at("/connect/oauth2callback")); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`#curl-exchange`), "curl", "grant_type=authorization_code")
 	})
 
-	b.step(t, "14-guide", "the guide lists the 13 steps", func(ctx context.Context) error {
+	b.step(t, "14-guide", "step 13: the guide lists CONNECT's 13 steps in CONNECT's order", func(ctx context.Context) error {
 		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/guide"]`), "Guide"); err != nil {
 			return err
 		}
@@ -353,6 +357,10 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if len(steps) != 13 {
 			return fmt.Errorf("the guide shows %d steps, want 13", len(steps))
 		}
-		return nil
+		// CONNECT's first and last steps, where CONNECT puts them.
+		if err := seeText(ctx, chromedp.CSS(`#step-1 h2`), "Register the client"); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`#step-13 h2`), "Example code")
 	})
 }

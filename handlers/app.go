@@ -39,6 +39,10 @@ type Options struct {
 	Warnings []string
 	// StandInURL is the local stand-in's address, or "" with real CONNECT.
 	StandInURL string
+	// RepositoryURL is the web view of this repository's files, without a
+	// trailing slash; /guide links code paths to {RepositoryURL}/{path}.
+	// Empty: the paths are plain text.
+	RepositoryURL string
 	// SSO is true when the client is registered with single sign-on.
 	SSO bool
 	// ACRValues and UILocales are sent with every login unless the login

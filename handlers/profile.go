@@ -29,13 +29,24 @@ func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	app.render(w, r, http.StatusOK, "profile.html", profilePage{Info: info, Scopes: strings.Fields(rec.Tokens.Scope)})
+	app.render(w, r, http.StatusOK, "profile.html", profilePage{
+		Info:      info,
+		Scopes:    strings.Fields(rec.Tokens.Scope),
+		ScopeRows: scopeRows(app.Scopes, rec.Tokens.Scope, info),
+		Requested: app.Scopes,
+		Username:  newestClaims(u, rec).Username,
+	})
 	return nil
 }
 
 type profilePage struct {
 	Info   *connect.UserInfo
-	Scopes []string
+	Scopes []string // granted
+	// ScopeRows, Requested and Username are for the scopes section
+	// (step 6, handlers/scopes.go).
+	ScopeRows []scopeRow
+	Requested []string
+	Username  string // td_au from the ID token
 }
 
 // Granted reports whether a scope was granted, so the page can say why a

@@ -12,7 +12,7 @@ import (
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
-// Keeping access alive (step 11 of CONNECT's guide). Access tokens live
+// Keeping access alive (step 10 of CONNECT's guide). Access tokens live
 // minutes to an hour; the refresh token gets new ones. Three rules make
 // this safe under load and across app instances:
 //

@@ -2,15 +2,19 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+
+	"golang.org/x/oauth2"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 )
 
-// handleSetup is GET /setup: what to register with Telenor, derived from
-// this app's configuration, and whether that configuration works: client
-// type, scopes, issuer, discovery and the warnings a production run must
-// not have. It never shows the client secret, only whether one is set.
+// handleSetup is GET /setup: steps 1 to 4 of CONNECT's guide for this
+// app's configuration. What to register, the redirect URIs, the client's
+// credentials (whether the secret is set, never the secret), the cURL
+// commands to try CONNECT by hand, how the client authenticates, and
+// whether discovery works.
 func (app *App) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	page := setupPage{
 		RedirectURI:           app.Registration.RedirectURL,
@@ -33,6 +37,21 @@ func (app *App) handleSetup(w http.ResponseWriter, r *http.Request) error {
 		app.Logger.Warn("setup page: discovery failed", "error", err, "request_id", requestID(r.Context()))
 	} else {
 		page.Endpoints, page.Discovered = endpoints, true
+		// The cURL commands' login is one nobody started: its state, nonce
+		// and verifier are shown to the partner and never kept by the app.
+		authorizeURL, pending, err := app.Connect.AuthorizationURL(r.Context(), connect.AuthOptions{})
+		if err != nil {
+			return err
+		}
+		page.Curl = curlSteps(curlInput{
+			ClientID:     page.ClientID,
+			Confidential: page.Confidential,
+			RedirectURI:  page.RedirectURI,
+			DiscoveryURL: page.DiscoveryURL,
+			Endpoints:    endpoints,
+			AuthorizeURL: authorizeURL,
+			Pending:      pending,
+		})
 	}
 	app.render(w, r, http.StatusOK, "setup.html", page)
 	return nil
@@ -56,4 +75,152 @@ type setupPage struct {
 	Endpoints       connect.Endpoints
 	StandIn         bool
 	Warnings        []string
+	// Curl is step 3's commands; nil while discovery fails.
+	Curl *curlPage
 }
+
+// The cURL commands (step 3 of CONNECT's guide). Telenor sends them with
+// the credentials; /setup writes them for the configured client, so a
+// partner can try every call by hand, in the order the app makes them.
+// The secret is never on the page: the commands read it from the shell
+// variable CONNECT_CLIENT_SECRET. Tokens and the code pass through shell
+// variables too (CODE, ACCESS_TOKEN, REFRESH_TOKEN), which the partner
+// sets from the answers.
+
+// curlInput is what the commands are made of.
+type curlInput struct {
+	ClientID     string
+	Confidential bool
+	RedirectURI  string
+	DiscoveryURL string
+	Endpoints    connect.Endpoints
+	// Introspection is the RFC 7662 endpoint, "" when discovery lists
+	// none: the introspect command is then left out.
+	Introspection string
+	// AuthorizeURL and Pending are a fresh authorization request: the URL
+	// to open and its state, nonce and PKCE verifier.
+	AuthorizeURL string
+	Pending      connect.PendingLogin
+}
+
+// curlPage is the commands as setup.html shows them.
+type curlPage struct {
+	Confidential bool
+	// The authorization request, opened in a browser rather than by curl.
+	AuthorizeURL  string
+	State         string
+	Nonce         string
+	CodeVerifier  string
+	CodeChallenge string
+	// Discovery comes before the browser step, the others after it.
+	Discovery curlCommand
+	Commands  []curlCommand
+}
+
+// curlCommand is one command, ready to paste into a POSIX shell.
+type curlCommand struct {
+	ID      string // the page anchor, curl-{ID}
+	Title   string
+	Command string
+	Then    string // what to do with the answer
+}
+
+func curlSteps(in curlInput) *curlPage {
+	// clientAuth is step 4: HTTP Basic for a confidential client (curl -u
+	// does the encoding), client_id in the body for a public one.
+	clientAuth := "--data-urlencode " + shellQuote("client_id="+in.ClientID)
+	if in.Confidential {
+		clientAuth = "-u " + shellQuote(in.ClientID+":") + `"$CONNECT_CLIENT_SECRET"`
+	}
+	p := &curlPage{
+		Confidential:  in.Confidential,
+		AuthorizeURL:  in.AuthorizeURL,
+		State:         in.Pending.State,
+		Nonce:         in.Pending.Nonce,
+		CodeVerifier:  in.Pending.CodeVerifier,
+		CodeChallenge: oauth2.S256ChallengeFromVerifier(in.Pending.CodeVerifier),
+		Discovery: curlCommand{ID: "discovery", Title: "Fetch the discovery document",
+			Command: curlLines("", shellQuote(in.DiscoveryURL)),
+			Then:    "Every endpoint below is taken from this answer."},
+	}
+	p.Commands = append(p.Commands,
+		curlCommand{ID: "exchange", Title: "Exchange the code for tokens",
+			Command: curlLines(clientAuth,
+				"-d grant_type=authorization_code",
+				`--data-urlencode code="$CODE"`,
+				"--data-urlencode "+shellQuote("redirect_uri="+in.RedirectURI),
+				"--data-urlencode "+shellQuote("code_verifier="+in.Pending.CodeVerifier),
+				shellQuote(in.Endpoints.Token)),
+			Then: "Do it within a minute or two: a code is short-lived and works once. Copy access_token and refresh_token from the answer into ACCESS_TOKEN='…' and REFRESH_TOKEN='…'. The id_token is a JWT whose nonce must be the one above."},
+		curlCommand{ID: "userinfo", Title: "Call userinfo with the access token",
+			Command: curlLines(`-H "Authorization: Bearer $ACCESS_TOKEN"`, shellQuote(in.Endpoints.UserInfo)),
+			Then:    "The answer's sub is the CONNECT user id, the same as the ID token's; the other claims depend on the scopes granted."},
+		curlCommand{ID: "refresh", Title: "Refresh: a new access token and a new refresh token",
+			Command: curlLines(clientAuth,
+				"-d grant_type=refresh_token",
+				`--data-urlencode refresh_token="$REFRESH_TOKEN"`,
+				shellQuote(in.Endpoints.Token)),
+			Then: "The old refresh token is now spent: set ACCESS_TOKEN and REFRESH_TOKEN to the new ones."},
+	)
+	if in.Introspection != "" {
+		p.Commands = append(p.Commands, curlCommand{ID: "introspect", Title: "Introspect the access token, as a resource server does",
+			Command: curlLines(clientAuth,
+				`--data-urlencode token="$ACCESS_TOKEN"`,
+				"-d token_type_hint=access_token",
+				shellQuote(in.Introspection)),
+			Then: `"active": true with the token's sub, scope and exp, or just "active": false.`})
+	}
+	p.Commands = append(p.Commands, curlCommand{ID: "revoke", Title: "Revoke the refresh token, as logout does",
+		Command: curlLines("-w "+shellQuote(`HTTP %{http_code}\n`)+" "+clientAuth,
+			`--data-urlencode token="$REFRESH_TOKEN"`,
+			"-d token_type_hint=refresh_token",
+			shellQuote(in.Endpoints.Revocation)),
+		Then: "HTTP 200, whether or not the token was valid. Run the refresh command again: it now fails with invalid_grant. " +
+			"RFC 7009 asks the server to end the grant's access tokens too (the stand-in does); to revoke an access token on its own, " +
+			"send token=\"$ACCESS_TOKEN\" and token_type_hint=access_token."})
+	return p
+}
+
+// curlLines is a curl command with one option per line, joined by
+// backslash-newlines so the whole block pastes as one command.
+func curlLines(args ...string) string {
+	lines := []string{"curl -sS"}
+	for _, a := range args {
+		if a != "" {
+			lines = append(lines, a)
+		}
+	}
+	if len(lines) == 2 {
+		return lines[0] + " " + lines[1]
+	}
+	return lines[0] + " " + strings.Join(lines[1:], " \\\n  ")
+}
+
+// shellQuote makes s one word for a POSIX shell: as it is when it holds
+// only characters no shell treats specially, else in single quotes, inside
+// which nothing is special except the single quote itself.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:=@+%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// authorizeParams lists the authorization request's parameters for the
+// page, in the order CONNECT's guide names them.
+func (p *curlPage) AuthorizeParams() []queryParam {
+	u, err := url.Parse(p.AuthorizeURL)
+	if err != nil {
+		return nil
+	}
+	q := u.Query()
+	var out []queryParam
+	for _, name := range []string{"response_type", "client_id", "scope", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method"} {
+		if v := q.Get(name); v != "" {
+			out = append(out, queryParam{name, v})
+		}
+	}
+	return out
+}
+
+type queryParam struct{ Name, Value string }

@@ -51,6 +51,10 @@ type siteOptions struct {
 	// APP_BASE_URL, for /setup.
 	insecureBaseURL bool
 	warnings        []string
+	// repositoryURL is REPOSITORY_URL, for /guide's links to the code.
+	repositoryURL string
+	// scopes are CONNECT_SCOPES; nil means openid profile email phone.
+	scopes []string
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -104,13 +108,17 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 // client and session manager, sharing Redis and the secret with the site.
 func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (http.Handler, *store.Sessions) {
 	t.Helper()
+	scopes := site.opts.scopes
+	if scopes == nil {
+		scopes = []string{"openid", "profile", "email", "phone"}
+	}
 	client, err := connect.New(connect.Config{
 		Issuer:                site.provider.Issuer(),
 		ClientID:              testClientID,
 		ClientSecret:          clientSecret,
 		RedirectURL:           appURL + "/connect/oauth2callback",
 		PostLogoutRedirectURL: appURL + "/connect/logoutcallback",
-		Scopes:                []string{"openid", "profile", "email", "phone"},
+		Scopes:                scopes,
 		Now:                   site.clock.Now,
 	})
 	if err != nil {
@@ -136,8 +144,9 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 			InsecureBaseURL:       site.opts.insecureBaseURL,
 		},
 		Warnings:      site.opts.warnings,
-		Scopes:        []string{"openid", "profile", "email", "phone"},
+		Scopes:        scopes,
 		StandInURL:    site.issuer.URL,
+		RepositoryURL: site.opts.repositoryURL,
 		SSO:           true,
 		RefreshMargin: time.Minute,
 		StepUpMaxAge:  5 * time.Minute,
