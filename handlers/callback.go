@@ -51,9 +51,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 		// check compares with the user who started the step-up, not with
 		// whatever session is left.
 		app.revokeTokens(r.Context(), login.Tokens)
-		return &pageError{status: http.StatusForbidden, title: "That was another user",
-			message: "The extra check was passed by a different CONNECT user than the one who started it, so it does not count. Nobody new is logged in here.",
-			err:     connect.ErrSubjectChanged}
+		return app.stepUpByAnotherUser(r)
 	}
 	if missing := app.Connect.MissingScopes(login.Tokens); len(missing) > 0 {
 		app.Logger.Info("CONNECT granted fewer scopes than requested", "missing", missing, "request_id", requestID(r.Context()))
@@ -71,6 +69,22 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	app.revokeTokens(r.Context(), replaced)
 	http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
 	return nil
+}
+
+// stepUpByAnotherUser explains a step-up that another CONNECT user
+// completed. CONNECT keeps one session per browser, so when someone else
+// logs in there it usually ends the first user's CONNECT session, and with
+// back-channel logout our session too, before the browser is back here.
+// The page says which happened.
+func (app *App) stepUpByAnotherUser(r *http.Request) error {
+	message := "The extra check was passed by a different CONNECT user than the one who started it, so it does not count. " +
+		"Nobody new is logged in here; you are still logged in as before."
+	if _, stillLoggedIn := app.Sessions.CurrentUser(r.Context()); !stillLoggedIn {
+		message = "The extra check was passed by a different CONNECT user than the one who started it, so it does not count. " +
+			"Logging in as someone else at CONNECT also ended your earlier CONNECT session, and with it your session here: " +
+			"you are logged out. Log in again as the user you want to be."
+	}
+	return &pageError{status: http.StatusForbidden, title: "That was another user", message: message, err: connect.ErrSubjectChanged}
 }
 
 // loginRefused handles a callback with error=: CONNECT did not log the user

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -15,6 +16,12 @@ import (
 //     so with SSO the next login may not ask for credentials.
 //   - Everywhere (SSO clients): the same, then a round trip through
 //     CONNECT's end-session endpoint, which ends CONNECT's session too.
+//
+// Both end on the post-logout redirect URI with a state this browser
+// keeps in its login cookie, so the page there can say which kind of
+// logout happened, and a reload or a crafted link says nothing it cannot
+// vouch for. Both answer the POST with a redirect, so a reload never posts
+// the logout again.
 
 // handleLogout is POST /logout; the form field everywhere=1 also ends the
 // CONNECT session. It is a POST, refused when cross-site, so no link or
@@ -25,19 +32,22 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !everywhere || idTokenHint == "" {
-		app.render(w, r, http.StatusOK, "logged_out.html", loggedOutPage{AppOnly: true})
+	if idTokenHint == "" {
+		// There was no session to end: nothing to confirm either.
+		http.Redirect(w, r, "/connect/logoutcallback", http.StatusSeeOther)
 		return nil
 	}
-	state := connect.NewState()
-	logoutURL, err := app.Connect.LogoutURL(r.Context(), idTokenHint, state)
-	if err != nil {
+	tx := store.LoginTransaction{PendingLogin: connect.PendingLogin{State: connect.NewState()}, Logout: true, Everywhere: everywhere}
+	next := "/connect/logoutcallback?state=" + url.QueryEscape(tx.State)
+	if everywhere {
+		if next, err = app.Connect.LogoutURL(r.Context(), idTokenHint, tx.State); err != nil {
+			return err
+		}
+	}
+	if err := app.Logins.Save(w, r, tx); err != nil {
 		return err
 	}
-	if err := app.Logins.Save(w, r, store.LoginTransaction{PendingLogin: connect.PendingLogin{State: state}, Logout: true}); err != nil {
-		return err
-	}
-	http.Redirect(w, r, logoutURL, http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
@@ -68,17 +78,18 @@ func (app *App) revokeTokens(ctx context.Context, t connect.TokenSet) {
 }
 
 // handleLogoutCallback is GET /connect/logoutcallback, the post-logout
-// redirect URI: CONNECT sends the browser here after ending its session.
-// A state that matches the logout this browser started confirms both
-// logouts; anything else gets a neutral page, since there is nothing to
-// protect here and nothing a visitor did wrong.
+// redirect URI: CONNECT sends the browser here after ending its session,
+// and an app-only logout comes here directly. A state that matches the
+// logout this browser started says which kind it was; anything else gets
+// a neutral page, since there is nothing to protect here and nothing a
+// visitor did wrong.
 func (app *App) handleLogoutCallback(w http.ResponseWriter, r *http.Request) error {
 	tx, err := app.Logins.Take(w, r, r.URL.Query().Get("state"))
 	confirmed := err == nil && tx.Logout
-	if !confirmed {
+	if !confirmed && r.URL.Query().Has("state") {
 		app.Logger.Info("logout callback without a matching logout state", "request_id", requestID(r.Context()))
 	}
-	app.render(w, r, http.StatusOK, "logged_out.html", loggedOutPage{Everywhere: confirmed})
+	app.render(w, r, http.StatusOK, "logged_out.html", loggedOutPage{AppOnly: confirmed && !tx.Everywhere, Everywhere: confirmed && tx.Everywhere})
 	return nil
 }
 

@@ -32,10 +32,15 @@ func TestLogoutFromTheAppOnly(t *testing.T) {
 			b.logIn(site, "/protected", true)
 			tokens := sessionTokens(t, site, b)
 
-			r := b.post(site.app.URL+"/logout", nil)
-			wantStatus(t, "POST /logout", r, http.StatusOK)
+			posted := b.post(site.app.URL+"/logout", nil)
+			wantStatus(t, "POST /logout", posted, http.StatusSeeOther) // a reload does not post it again
+			r := b.get(posted.location)
+			wantStatus(t, "GET the logged-out page", r, http.StatusOK)
 			if !strings.Contains(r.body, "You are logged out of this app") || !strings.Contains(r.body, "not ask for your credentials") {
 				t.Errorf("logout page does not explain an app-only logout with SSO:\n%s", r.body)
+			}
+			if again := b.get(posted.location); strings.Contains(again.body, "You are logged out of this app") {
+				t.Error("a reload of the logged-out page still vouches for a logout it no longer knows of")
 			}
 
 			t.Run("both tokens were revoked, refresh token first, with the client's authentication", func(t *testing.T) {
@@ -91,7 +96,7 @@ func TestLogoutGoesOnWhenRevocationFails(t *testing.T) {
 		}
 		site.provider.ServeHTTP(w, r)
 	})
-	wantStatus(t, "POST /logout while revocation is down", b.post(site.app.URL+"/logout", nil), http.StatusOK)
+	wantStatus(t, "log out while revocation is down", b.logOutOfApp(site), http.StatusOK)
 	wantLoggedOut(t, site, b)
 	if !strings.Contains(site.logs.String(), "token revocation failed") {
 		t.Error("the failed revocation was not logged")
@@ -171,6 +176,15 @@ func sessionClaims(t *testing.T, site *testSite, b *browser) connect.Claims {
 }
 
 // logoutClaims are the claims of a valid logout token for the site.
+// logOutOfApp presses "Log out of this app" and follows the redirect to
+// the page it ends on.
+func (b *browser) logOutOfApp(site *testSite) response {
+	b.t.Helper()
+	r := b.post(site.app.URL+"/logout", nil)
+	wantStatus(b.t, "POST /logout", r, http.StatusSeeOther)
+	return b.get(r.location)
+}
+
 func logoutClaims(site *testSite, sid, sub string) map[string]any {
 	now := time.Now()
 	c := map[string]any{

@@ -259,7 +259,7 @@ func TestWholeAppOnEveryRedis(t *testing.T) {
 				if refreshes := site.provider.Count("token") - before; refreshes != 1 {
 					t.Fatalf("%d refreshes for 20 concurrent views on two instances, want 1", refreshes)
 				}
-				wantStatus(t, "POST /logout", b.post(site.app.URL+"/logout", nil), http.StatusOK)
+				wantStatus(t, "log out of the app", b.logOutOfApp(site), http.StatusOK)
 				wantLoggedOut(t, site, b)
 			})
 			t.Run("back-channel logout by sid, then by sub", func(t *testing.T) {
@@ -282,7 +282,7 @@ func TestWholeAppOnEveryRedis(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				wantStatus(t, "POST /logout", b.post(site.app.URL+"/logout", nil), http.StatusOK)
+				wantStatus(t, "log out of the app", b.logOutOfApp(site), http.StatusOK)
 				site.sessions.BeforeSave(ctx, site.clock.Now().Add(time.Hour))
 				if _, _, err := site.sessions.Manager.Commit(ctx); err != store.ErrSessionEnded {
 					t.Fatalf("late save of the ended session = %v, want ErrSessionEnded", err)

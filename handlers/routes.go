@@ -28,6 +28,8 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("GET /session", app.requireLogin(app.handle(app.handleSession)))
 	pages.Handle("POST /refresh", app.requireLogin(app.handle(app.handleRefresh)))
 	pages.Handle("GET /stepup", app.requireLogin(app.handle(app.handleStepUp)))
+	pages.Handle("GET /sessions", app.requireLogin(app.handle(app.handleSessions)))
+	pages.Handle("POST /sessions/end", app.requireLogin(app.handle(app.handleEndSession)))
 	pages.Handle("POST /logout", app.handle(app.handleLogout))
 	pages.Handle("GET /connect/logoutcallback", app.handle(app.handleLogoutCallback))
 	pages.Handle("GET /setup", app.handle(app.handleSetup))

@@ -12,7 +12,7 @@ func TestSilentSSOCheck(t *testing.T) {
 	t.Run("with a CONNECT session, prompt=none logs in without a page at CONNECT", func(t *testing.T) {
 		b := newBrowser(t)
 		b.logIn(site, "/protected", true)
-		wantStatus(t, "POST /logout", b.post(site.app.URL+"/logout", nil), http.StatusOK)
+		wantStatus(t, "log out of the app", b.logOutOfApp(site), http.StatusOK)
 
 		authorize := b.startLogin(site, "prompt=none&return_to=/protected")
 		if got := query(t, authorize, "prompt"); got != "none" {

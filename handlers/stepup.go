@@ -28,8 +28,23 @@ func (app *App) handleStepUp(w http.ResponseWriter, r *http.Request) error {
 		})
 		return nil
 	}
-	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.StepUpMaxAge, UILocales: app.UILocales}
+	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.StepUpMaxAge, UILocales: app.UILocales,
+		LoginHint: loginHintFor(u.Claims)}
 	return app.startLogin(w, r, opts, store.LoginTransaction{ReturnTo: "/stepup", StepUp: true, Subject: u.Claims.Subject})
+}
+
+// loginHintFor is the username CONNECT should ask the password of: the
+// one this user logged in with (td_au, given when both the email and
+// phone scopes were granted), else their e-mail or phone number. Without
+// it, CONNECT's page may offer whoever logged in last in that browser, and
+// a password typed for another user is a step-up that cannot count.
+func loginHintFor(c connect.Claims) string {
+	for _, hint := range []string{c.Username, c.Email, c.PhoneNumber} {
+		if hint != "" && plausibleLoginHint(hint) {
+			return hint
+		}
+	}
+	return ""
 }
 
 type stepUpPage struct {

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/localconnect"
 )
 
@@ -100,7 +102,14 @@ func TestStepUpAsAnotherUserAtCONNECT(t *testing.T) {
 	// tell the app by back-channel, on the way.
 	r = b.submitLogin(r.location, url.Values{"user": {ola.Sub}, "password": {ola.Password}, "action": {"login"}})
 	wantStatus(t, "POST stand-in login as another user", r, http.StatusFound)
-	wantStatus(t, "step-up callback for another user", b.get(r.location), http.StatusForbidden)
+	callback := b.get(r.location)
+	wantStatus(t, "step-up callback for another user", callback, http.StatusForbidden)
+	t.Run("the page says plainly that the session ended with the CONNECT session", func(t *testing.T) {
+		if !strings.Contains(html.UnescapeString(callback.body), "you are logged out") {
+			t.Errorf("the page does not say the session ended:\n%s", callback.body)
+		}
+		wantLoggedOut(t, site, b)
+	})
 
 	r = b.get(site.app.URL + "/protected")
 	if strings.Contains(r.body, ola.Name) {
@@ -131,4 +140,39 @@ func TestLoginParameters(t *testing.T) {
 			wantStatus(t, "GET /login?"+bad, r, http.StatusBadRequest)
 		})
 	}
+}
+
+// TestStepUpAsksForTheLoggedInUser: the step-up names the user it is for,
+// so CONNECT asks that user's password, whoever logged in last in the
+// browser.
+func TestStepUpAsksForTheLoggedInUser(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	for _, user := range localconnect.DefaultUsers()[:2] {
+		t.Run(user.Name, func(t *testing.T) {
+			b := newBrowser(t)
+			b.logInAs(site, "/protected", user, true)
+			r := b.get(site.app.URL + "/stepup")
+			wantStatus(t, "GET /stepup at LoA1", r, http.StatusFound)
+			// The stand-in sends td_au, the username used to log in (here
+			// the e-mail), when both email and phone were granted.
+			if got := query(t, r.location, "login_hint"); got != user.Email {
+				t.Fatalf("step-up login_hint = %q, want %q", got, user.Email)
+			}
+		})
+	}
+	t.Run("without td_au the e-mail or phone number from the ID token is the hint", func(t *testing.T) {
+		for _, tc := range []struct {
+			claims connect.Claims
+			want   string
+		}{
+			{connect.Claims{Username: "+4791234567", Profile: connect.Profile{Email: "a@example.no"}}, "+4791234567"},
+			{connect.Claims{Profile: connect.Profile{Email: "a@example.no", PhoneNumber: "+4791234567"}}, "a@example.no"},
+			{connect.Claims{Profile: connect.Profile{PhoneNumber: "+4791234567"}}, "+4791234567"},
+			{connect.Claims{}, ""},
+		} {
+			if got := loginHintFor(tc.claims); got != tc.want {
+				t.Errorf("loginHintFor(%+v) = %q, want %q", tc.claims, got, tc.want)
+			}
+		}
+	})
 }

@@ -38,8 +38,10 @@ type LoginTransaction struct {
 	StepUp  bool   `json:"step_up,omitempty"`
 	Subject string `json:"sub,omitempty"`
 	// Logout marks the state of a logout round trip, which the login
-	// callback must not accept (nor the logout callback a login's).
-	Logout bool `json:"logout,omitempty"`
+	// callback must not accept (nor the logout callback a login's);
+	// Everywhere says it went through CONNECT's end-session endpoint.
+	Logout     bool `json:"logout,omitempty"`
+	Everywhere bool `json:"everywhere,omitempty"`
 }
 
 // LoginTransactions keep pending logins in a signed and encrypted cookie,

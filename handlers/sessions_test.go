@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/telenordigital/connect-web-sample/localconnect"
+)
+
+// sessionIDs are the ids of the "End this session" forms on a sessions page.
+var sessionIDField = regexp.MustCompile(`name="session" value="([^"]+)"`)
+
+func sessionIDs(page string) []string {
+	var ids []string
+	for _, m := range sessionIDField.FindAllStringSubmatch(page, -1) {
+		ids = append(ids, html.UnescapeString(m[1]))
+	}
+	return ids
+}
+
+// withUserAgent makes a browser send a User-Agent of its own.
+type userAgentTransport struct {
+	ua   string
+	next http.RoundTripper
+}
+
+func (t userAgentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", t.ua)
+	return t.next.RoundTrip(r)
+}
+
+func newBrowserAs(t *testing.T, userAgent string) *browser {
+	b := newBrowser(t)
+	b.client.Transport = userAgentTransport{ua: userAgent, next: http.DefaultTransport}
+	return b
+}
+
+const (
+	firefoxOnLinux   = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+	safariOnIPhone   = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1"
+	chromeOnWindows  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36"
+	edgeOnWindows    = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36 Edg/141.0.0.0"
+	chromeOnAndroid  = "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Mobile Safari/537.36"
+	unknownUserAgent = "curl/8.14.1"
+)
+
+func TestDeviceOf(t *testing.T) {
+	for ua, want := range map[string]string{
+		firefoxOnLinux:   "Firefox on Linux",
+		safariOnIPhone:   "Safari on iOS",
+		chromeOnWindows:  "Chrome on Windows",
+		edgeOnWindows:    "Edge on Windows",
+		chromeOnAndroid:  "Chrome on Android",
+		unknownUserAgent: " on ",
+	} {
+		d := deviceOf(ua)
+		if got := d.Browser + " on " + d.Platform; got != want {
+			t.Errorf("deviceOf(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}
+
+// TestSessionsAndDevices: one user in two browsers on two app instances
+// sees both sessions on either, ends the other, and then all others.
+func TestSessionsAndDevices(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	second := site.secondInstance(t)
+	ola := localconnect.DefaultUsers()[1]
+	laptop, phone := newBrowserAs(t, firefoxOnLinux), newBrowserAs(t, safariOnIPhone)
+	laptop.logInAs(site, "/protected", ola, true)
+	phone.logInAs(site, "/protected", ola, true)
+	stranger := newBrowserAs(t, chromeOnWindows)
+	stranger.logInAs(site, "/protected", localconnect.DefaultUsers()[2], true)
+
+	page := laptop.get(second.URL + "/sessions") // the other instance
+	wantStatus(t, "GET /sessions on the second instance", page, http.StatusOK)
+	t.Run("it lists both of the user's sessions, and nobody else's", func(t *testing.T) {
+		body := html.UnescapeString(page.body)
+		for _, want := range []string{"Firefox on Linux", "Safari on iOS", "this browser", "Log out all other devices"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("sessions page lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "Chrome on Windows") {
+			t.Error("sessions page lists another user's session")
+		}
+		if ids := sessionIDs(page.body); len(ids) != 1 {
+			t.Fatalf("page offers to end %d sessions, want 1 (the phone's; not this browser's)", len(ids))
+		}
+	})
+	t.Run("the page holds no session token", func(t *testing.T) {
+		for _, b := range []*browser{laptop, phone} {
+			if strings.Contains(page.body, b.cookie(site, "session").Value) {
+				t.Fatal("the sessions page shows a session cookie")
+			}
+		}
+	})
+	t.Run("another user's session id ends nothing", func(t *testing.T) {
+		strangerID := sessionIDs(stranger.get(site.app.URL + "/sessions").body)
+		if len(strangerID) != 0 {
+			t.Fatalf("the stranger has other sessions: %v", strangerID)
+		}
+		id := sessionIDs(page.body)[0]
+		r := stranger.post(site.app.URL+"/sessions/end", url.Values{"session": {id}})
+		wantStatus(t, "POST /sessions/end with another user's id", r, http.StatusSeeOther)
+		wantStatus(t, "the phone", phone.get(site.app.URL+"/protected"), http.StatusOK)
+	})
+	t.Run("ending the phone logs it out on every instance and revokes its tokens", func(t *testing.T) {
+		phoneTokens := sessionTokens(t, site, phone)
+		r := laptop.post(second.URL+"/sessions/end", url.Values{"session": {sessionIDs(page.body)[0]}})
+		wantStatus(t, "POST /sessions/end", r, http.StatusSeeOther)
+		after := laptop.get(second.URL + "/sessions")
+		if !strings.Contains(after.body, "That session has ended") || strings.Contains(after.body, "Safari on iOS") {
+			t.Errorf("after ending it the page says:\n%s", after.body)
+		}
+		wantLoggedOut(t, site, phone)
+		revoked := false
+		for _, req := range site.provider.Requests("revoke") {
+			revoked = revoked || req.Form.Get("token") == phoneTokens.RefreshToken
+		}
+		if !revoked {
+			t.Error("the phone's refresh token was not revoked at CONNECT")
+		}
+		wantStatus(t, "the laptop", laptop.get(site.app.URL+"/protected"), http.StatusOK)
+	})
+	t.Run("a session ended by back-channel logout disappears at once", func(t *testing.T) {
+		tablet := newBrowserAs(t, chromeOnAndroid)
+		tablet.logInAs(site, "/protected", ola, true)
+		if !strings.Contains(laptop.get(site.app.URL+"/sessions").body, "Chrome on Android") {
+			t.Fatal("the tablet's session is not listed")
+		}
+		if err := site.provider.EndSession(sessionClaims(t, site, tablet).SessionID); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(laptop.get(site.app.URL+"/sessions").body, "Chrome on Android") {
+			t.Fatal("the tablet's session is still listed after CONNECT ended it")
+		}
+	})
+	t.Run("log out all other devices", func(t *testing.T) {
+		phone.logInAs(site, "/protected", ola, true)
+		desk := newBrowserAs(t, edgeOnWindows)
+		desk.logInAs(site, "/protected", ola, true)
+		r := laptop.post(site.app.URL+"/sessions/end", url.Values{"others": {"1"}})
+		wantStatus(t, "POST /sessions/end others=1", r, http.StatusSeeOther)
+		wantLoggedOut(t, site, phone)
+		wantLoggedOut(t, site, desk)
+		after := laptop.get(site.app.URL + "/sessions")
+		wantStatus(t, "the laptop's sessions page", after, http.StatusOK)
+		if ids := sessionIDs(after.body); len(ids) != 0 || strings.Contains(after.body, "Log out all other devices") {
+			t.Errorf("after ending all others the page still offers %d sessions to end", len(ids))
+		}
+	})
+	t.Run("the sessions page needs a login", func(t *testing.T) {
+		r := newBrowser(t).get(site.app.URL + "/sessions")
+		if r.status != http.StatusFound || !strings.Contains(r.location, "/login?return_to=%2Fsessions") {
+			t.Fatalf("GET /sessions without a login = %d to %q, want the login", r.status, r.location)
+		}
+		r = newBrowser(t).post(site.app.URL+"/sessions/end", url.Values{"others": {"1"}})
+		if r.status != http.StatusFound {
+			t.Fatalf("POST /sessions/end without a login = %d, want a redirect to the login", r.status)
+		}
+	})
+}
