@@ -83,4 +83,3 @@ const (
 	messageSessionGone  = "That session had already ended."
 	messageOthersEnded  = "Every other session has ended, and its tokens are revoked at CONNECT."
 )
-
