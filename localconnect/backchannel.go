@@ -47,7 +47,7 @@ func (s *Server) sendBackchannelLogouts(ctx context.Context, sess ssoSession) {
 // like an ID token, but with events and jti, and never a nonce.
 func (s *Server) logoutToken(clientID string, sess ssoSession) (string, error) {
 	now := s.now()
-	return sign(s.key.logoutTokens, map[string]any{
+	return sign(s.keys.signing().logoutTokens, map[string]any{
 		"iss":    s.issuer,
 		"aud":    []string{clientID},
 		"iat":    now.Unix(),

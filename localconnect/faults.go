@@ -44,5 +44,5 @@ func (s *Server) ExpireAccessTokens() {
 // is properly signed yet wrong in exactly one way (a nonce, no events, a
 // foreign audience, ...).
 func (s *Server) SignLogoutToken(claims map[string]any) (string, error) {
-	return sign(s.key.logoutTokens, claims)
+	return sign(s.keys.signing().logoutTokens, claims)
 }

@@ -13,6 +13,7 @@
 package localconnect
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,10 @@ type Options struct {
 	// HTTPClient sends back-channel logout POSTs. nil: a client with a 5s timeout.
 	HTTPClient *http.Client
 	Logger     *slog.Logger // nil: discard
+	// SigningKey signs every token the stand-in issues. nil: a new RSA-2048
+	// key, made in New. Making one takes longer than most tests, so tests
+	// make one per test binary and pass it to every stand-in they start.
+	SigningKey *rsa.PrivateKey
 }
 
 // Server is the stand-in authorization server. It is an http.Handler serving
@@ -74,7 +79,7 @@ type Server struct {
 	httpClient     *http.Client
 	log            *slog.Logger
 
-	key     *signingKey
+	keys    *keyRing
 	pages   *pages
 	store   *store
 	handler http.Handler
@@ -103,7 +108,7 @@ func DefaultUsers() []User {
 	}
 }
 
-// New checks opts, generates an RSA-2048 signing key and returns a ready Server.
+// New checks opts and returns a ready Server.
 func New(opts Options) (*Server, error) {
 	issuer, err := url.Parse(opts.Issuer)
 	if err != nil || (issuer.Scheme != "http" && issuer.Scheme != "https") || issuer.Host == "" ||
@@ -142,9 +147,11 @@ func New(opts Options) (*Server, error) {
 	if err := checkUsers(s.users); err != nil {
 		return nil, err
 	}
-	if s.key, err = newSigningKey(); err != nil {
+	key, err := newSigningKey(opts.SigningKey)
+	if err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
 	}
+	s.keys = &keyRing{now: s.now, retireFor: max(s.idTokenTTL, s.accessTokenTTL), current: key}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
 	}

@@ -24,7 +24,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	hasClient := false
 	if raw := q.Get("id_token_hint"); raw != "" {
 		// The hint must be our own ID token; expired ones are fine.
-		if err := s.key.verify(raw, &hint); err != nil || hint.Issuer != s.issuer || len(hint.Audience) == 0 {
+		if err := s.keys.verify(raw, &hint); err != nil || hint.Issuer != s.issuer || len(hint.Audience) == 0 {
 			s.log.Info("logout: ignoring an id_token_hint that is not ours")
 			hint.SID = ""
 		} else {
