@@ -34,15 +34,23 @@ const (
 // kari is the first default user, preselected on the login page.
 var kari = DefaultUsers()[0]
 
-// testSigningKey is made once per test binary and shared by every stand-in
+// Signing keys are made once per test binary and shared by every stand-in
 // the tests start: making an RSA key costs more than most tests.
-var testSigningKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+var (
+	testSigningKey = keyOnce()
+	// testNextSigningKey is what a test rotates to.
+	testNextSigningKey = keyOnce()
+)
+
+func keyOnce() func() *rsa.PrivateKey {
+	return sync.OnceValue(func() *rsa.PrivateKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		return k
+	})
+}
 
 // testClock is a clock the test moves by hand.
 type testClock struct {

@@ -62,6 +62,12 @@ type Options struct {
 	// key, made in New. Making one takes longer than most tests, so tests
 	// make one per test binary and pass it to every stand-in they start.
 	SigningKey *rsa.PrivateKey
+	// AccessTokens is the access-token format; "" is OpaqueAccessTokens.
+	AccessTokens AccessTokenFormat
+	// Introspection offers token introspection (RFC 7662) at
+	// {issuer}/introspect and lists it in discovery. main turns it on
+	// unless LOCAL_CONNECT_INTROSPECTION=false.
+	Introspection bool
 }
 
 // Server is the stand-in authorization server. It is an http.Handler serving
@@ -73,11 +79,13 @@ type Server struct {
 	clients  map[string]Client
 	users    []User
 
-	accessTokenTTL time.Duration
-	idTokenTTL     time.Duration
-	now            func() time.Time
-	httpClient     *http.Client
-	log            *slog.Logger
+	accessTokenTTL    time.Duration
+	idTokenTTL        time.Duration
+	accessTokenFormat AccessTokenFormat
+	introspection     bool
+	now               func() time.Time
+	httpClient        *http.Client
+	log               *slog.Logger
 
 	keys    *keyRing
 	pages   *pages
@@ -116,18 +124,20 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("localconnect: issuer %q must be an absolute http(s) URL without query or fragment", opts.Issuer)
 	}
 	s := &Server{
-		issuer:         strings.TrimSuffix(opts.Issuer, "/"),
-		basePath:       strings.TrimSuffix(issuer.Path, "/"),
-		secure:         issuer.Scheme == "https",
-		clients:        make(map[string]Client),
-		users:          opts.Users,
-		accessTokenTTL: or(opts.AccessTokenTTL, 2*time.Minute),
-		idTokenTTL:     or(opts.IDTokenTTL, time.Hour),
-		now:            opts.Now,
-		httpClient:     opts.HTTPClient,
-		log:            opts.Logger,
-		requests:       make(map[string][]Request),
-		counts:         make(map[string]int),
+		issuer:            strings.TrimSuffix(opts.Issuer, "/"),
+		basePath:          strings.TrimSuffix(issuer.Path, "/"),
+		secure:            issuer.Scheme == "https",
+		clients:           make(map[string]Client),
+		users:             opts.Users,
+		accessTokenTTL:    or(opts.AccessTokenTTL, 2*time.Minute),
+		idTokenTTL:        or(opts.IDTokenTTL, time.Hour),
+		now:               opts.Now,
+		httpClient:        opts.HTTPClient,
+		accessTokenFormat: opts.AccessTokens,
+		introspection:     opts.Introspection,
+		log:               opts.Logger,
+		requests:          make(map[string][]Request),
+		counts:            make(map[string]int),
 	}
 	if s.users == nil {
 		s.users = DefaultUsers()
@@ -147,6 +157,9 @@ func New(opts Options) (*Server, error) {
 	if err := checkUsers(s.users); err != nil {
 		return nil, err
 	}
+	if err := opts.AccessTokens.check(); err != nil {
+		return nil, err
+	}
 	key, err := newSigningKey(opts.SigningKey)
 	if err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
@@ -155,7 +168,7 @@ func New(opts Options) (*Server, error) {
 	if s.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
 	}
-	s.store = newStore(s.now, s.accessTokenTTL, or(opts.RefreshTokenTTL, 24*time.Hour))
+	s.store = newStore(s.now, s.accessTokenTTL, or(opts.RefreshTokenTTL, 24*time.Hour), s.newAccessToken)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -219,6 +232,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+p+"/userinfo", s.recorded("userinfo", s.handleUserinfo))
 	mux.Handle("POST "+p+"/userinfo", s.recorded("userinfo", s.handleUserinfo))
 	mux.Handle("POST "+p+"/revoke", s.recorded("revoke", s.handleRevoke))
+	if s.introspection {
+		mux.Handle("POST "+p+"/introspect", s.recorded("introspect", s.handleIntrospect))
+	}
 	mux.Handle("GET "+p+"/logout", s.recorded("logout", s.handleLogout))
 	mux.HandleFunc("GET "+p+"/sessions", s.handleSessionsPage)
 	mux.Handle("POST "+p+"/sessions/end", csrf.Handler(http.HandlerFunc(s.handleEndSession)))
