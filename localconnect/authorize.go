@@ -16,22 +16,19 @@ import (
 // otherwise it shows the login page, or with prompt=none, login_required.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	lang := chooseLanguage(q.Get("ui_locales"), r.Header.Get("Accept-Language"))
 	client, ok := s.clients[q.Get("client_id")]
 	if !ok {
-		s.renderMessage(w, http.StatusBadRequest, "Unknown client",
-			fmt.Sprintf("No client is registered here with client_id %q.", q.Get("client_id")),
-			"The stand-in never redirects to an unchecked address, so it stops here.")
+		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.UnknownClient.with(q.Get("client_id")))
 		return
 	}
 	redirectURI := q.Get("redirect_uri")
 	if !slices.Contains(client.RedirectURIs, redirectURI) {
-		s.renderMessage(w, http.StatusBadRequest, "Redirect URI not registered",
-			fmt.Sprintf("redirect_uri %q is not registered for client %q, which has: %s.",
-				redirectURI, client.ID, strings.Join(client.RedirectURIs, ", ")),
-			"It must match a registered redirect URI exactly.")
+		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.RedirectURI.with(
+			redirectURI, client.ID, strings.Join(client.RedirectURIs, ", ")))
 		return
 	}
-	req, oerr := s.parseAuthorizationRequest(q, client.ID, redirectURI)
+	req, oerr := s.parseAuthorizationRequest(q, client.ID, redirectURI, lang)
 	if oerr != nil {
 		s.redirectError(w, r, redirectURI, q.Get("state"), oerr)
 		return
@@ -55,7 +52,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 
 // parseAuthorizationRequest checks what may be reported back to the client
 // by redirect, now that client and redirect URI are known to be good.
-func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI string) (pendingAuthorization, *oauthError) {
+func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI, lang string) (pendingAuthorization, *oauthError) {
 	req := pendingAuthorization{
 		clientID:      clientID,
 		redirectURI:   redirectURI,
@@ -66,7 +63,7 @@ func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI s
 		maxAge:        -1,
 		prompt:        q.Get("prompt"),
 		loginHint:     q.Get("login_hint"),
-		lang:          chooseLanguage(q.Get("ui_locales")),
+		lang:          lang,
 	}
 	if rt := q.Get("response_type"); rt != "code" {
 		return req, &oauthError{Code: "unsupported_response_type", Description: "response_type must be code"}
@@ -122,30 +119,29 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	id := r.PostFormValue("request_id")
 	req, ok := s.store.pendingAuthorization(id)
 	if !ok {
-		s.renderMessage(w, http.StatusBadRequest, "Login request expired",
-			"This login page is more than 10 minutes old, or was already answered.",
-			"Start the login again from the app.")
+		lang := visitorLanguage(r)
+		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.Expired)
 		return
 	}
+	t := texts(req.lang)
 	switch r.PostFormValue("action") {
 	case "cancel":
 		if !s.store.takePending(id) {
-			s.renderMessage(w, http.StatusBadRequest, "Login request expired", "This login page was already answered.", "")
+			s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.Answered)
 			return
 		}
 		s.redirectError(w, r, req.redirectURI, req.state, &oauthError{Code: "access_denied", Description: "the user cancelled the login"})
 		return
 	case "login":
 	default:
-		s.renderMessage(w, http.StatusBadRequest, "Unknown action", `The form's action must be "login" or "cancel".`, "")
+		s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.UnknownAction)
 		return
 	}
 
 	form := loginForm{user: r.PostFormValue("user"), staySignedIn: r.PostFormValue("stay_signed_in") == "on"}
-	t := texts(req.lang)
 	user, ok := s.user(form.user)
 	if !ok {
-		form.problem = t.ChooseUserError
+		form.problem = t.Login.ChooseUserError
 		s.renderLogin(w, http.StatusOK, id, req, form)
 		return
 	}
@@ -155,14 +151,14 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if password := r.PostFormValue("password"); req.acr == "2" || password != "" {
 		if subtle.ConstantTimeCompare([]byte(password), []byte(user.Password)) != 1 {
 			s.log.Info("login failed: wrong password", "client_id", req.clientID, "sub", user.Sub)
-			form.problem = fmt.Sprintf(t.WrongPassword, user.Name)
+			form.problem = fmt.Sprintf(t.Login.WrongPassword, user.Name)
 			s.renderLogin(w, http.StatusOK, id, req, form)
 			return
 		}
 		acr, amr = "2", []string{"UID_PWD"}
 	}
 	if !s.store.takePending(id) {
-		s.renderMessage(w, http.StatusBadRequest, "Login request expired", "This login page was already answered.", "")
+		s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.Answered)
 		return
 	}
 	sess := s.startSession(w, r, user.Sub, acr, amr, form.staySignedIn)

@@ -131,7 +131,7 @@ func TestLoginPage(t *testing.T) {
 		q := authorizeQuery(publicClient, challenge)
 		q.Set("ui_locales", "nb en")
 		page, _ := e.openLogin(q)
-		for _, want := range []string{`<html lang="nb">`, "Logg inn med CONNECT ID", "Velg en testbruker", "Forbli innlogget", "Avbryt", banner} {
+		for _, want := range []string{`<html lang="nb">`, "Logg inn med CONNECT ID", "Velg en testbruker", "Forbli innlogget", "Avbryt", texts("nb").Layout.Banner} {
 			if !strings.Contains(page.body, want) {
 				t.Errorf("Norwegian login page lacks %q", want)
 			}
@@ -416,18 +416,29 @@ func TestAnotherUserLoggingInEndsThePreviousSession(t *testing.T) {
 }
 
 func TestChooseLanguage(t *testing.T) {
-	tests := []struct{ uiLocales, want string }{
-		{"", "en"},
-		{"nb", "nb"},
-		{"nb-NO en", "nb"},
-		{"no", "nb"},
-		{"sv en nb", "en"},
-		{"de fr", "en"},
-		{"EN-gb", "en"},
+	tests := []struct{ uiLocales, acceptLanguage, want string }{
+		{"", "", "en"},
+		{"nb", "", "nb"},
+		{"nb-NO en", "", "nb"},
+		{"no", "", "nb"},
+		{"nn", "", "nb"},
+		{"sv en nb", "", "en"},
+		{"EN-gb", "nb", "en"},
+		{"de fr", "", "en"},
+		{"not a tag!", "", "en"},
+		{"", "nb-NO,nb;q=0.9,en;q=0.8", "nb"},
+		{"", "nn", "nb"},
+		{"", "no", "nb"},
+		{"", "de-DE,de;q=0.9,en;q=0.5", "en"},
+		{"", "fr", "en"},
+		{"", "garbage;;q=x", "en"},
+		{"de", "nb", "nb"}, // ui_locales names nothing the stand-in speaks
+		{"en", "nb", "en"}, // ui_locales comes first
+		{"nb", "en-US", "nb"},
 	}
 	for _, tt := range tests {
-		if got := chooseLanguage(tt.uiLocales); got != tt.want {
-			t.Errorf("chooseLanguage(%q) = %q, want %q", tt.uiLocales, got, tt.want)
+		if got := chooseLanguage(tt.uiLocales, tt.acceptLanguage); got != tt.want {
+			t.Errorf("chooseLanguage(%q, %q) = %q, want %q", tt.uiLocales, tt.acceptLanguage, got, tt.want)
 		}
 	}
 }

@@ -21,7 +21,8 @@ type delivery struct {
 	At       time.Time
 	ClientID string
 	URL      string
-	Result   string // the status, or why it failed
+	Status   string // the answer's status line, or
+	Err      string // why no answer came
 }
 
 // sendBackchannelLogouts tells every client that got tokens in the ended
@@ -73,12 +74,12 @@ func (s *Server) postLogoutToken(ctx context.Context, client Client, token strin
 	d := delivery{At: s.now(), ClientID: client.ID, URL: client.BackchannelLogoutURI}
 	resp, err := s.httpClient.Do(req)
 	if err != nil {
-		d.Result = "failed: " + err.Error()
+		d.Err = err.Error()
 		s.log.Warn("back-channel logout failed", "client_id", client.ID, "url", client.BackchannelLogoutURI, "err", err)
 	} else {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
-		d.Result = resp.Status
+		d.Status = resp.Status
 		s.log.Info("back-channel logout sent", "client_id", client.ID, "url", client.BackchannelLogoutURI, "status", resp.StatusCode)
 	}
 	s.mu.Lock()

@@ -77,6 +77,7 @@ type Server struct {
 	basePath string // the issuer's path, e.g. "/oauth"
 	secure   bool   // issuer is https: cookies get Secure
 	clients  map[string]Client
+	apps     []appLink // where the clients live, for the root page and 404s
 	users    []User
 
 	accessTokenTTL    time.Duration
@@ -154,6 +155,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.addClients(opts.Clients); err != nil {
 		return nil, err
 	}
+	s.apps = appLinks(opts.Clients)
 	if err := checkUsers(s.users); err != nil {
 		return nil, err
 	}
@@ -238,7 +240,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+p+"/logout", s.recorded("logout", s.handleLogout))
 	mux.HandleFunc("GET "+p+"/sessions", s.handleSessionsPage)
 	mux.Handle("POST "+p+"/sessions/end", csrf.Handler(http.HandlerFunc(s.handleEndSession)))
-	mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static/", http.FileServerFS(staticFiles())))
+	mux.HandleFunc("GET "+p+"/static/{file}", s.handleStatic)
+	mux.HandleFunc("GET /{$}", s.handleRoot)
+	if p != "" {
+		mux.HandleFunc("GET "+p, s.handleRoot)
+		mux.HandleFunc("GET "+p+"/{$}", s.handleRoot)
+	}
 	mux.HandleFunc("/", s.handleNotFound)
 	return mux
 }

@@ -16,7 +16,6 @@ type loginForm struct {
 // loginPage is the data of templates/login.html.
 type loginPage struct {
 	page
-	T            loginTexts
 	Action       string
 	RequestID    string
 	ClientID     string
@@ -38,10 +37,9 @@ type userChoice struct {
 // renderLogin shows the login page for the pending authorization id. The
 // form posts back to the authorization endpoint.
 func (s *Server) renderLogin(w http.ResponseWriter, status int, id string, req pendingAuthorization, form loginForm) {
-	t := texts(req.lang)
+	t := texts(req.lang).Login
 	data := loginPage{
 		page:         s.newPage(req.lang, t.Title),
-		T:            t,
 		Action:       s.basePath + "/authorize",
 		RequestID:    id,
 		ClientID:     req.clientID,
