@@ -47,7 +47,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := s.store.savePending(req)
-	s.renderLogin(w, http.StatusOK, id, req, loginForm{user: s.hintedUser(req.loginHint)})
+	s.renderLogin(w, http.StatusOK, id, req, loginForm{})
 }
 
 // parseAuthorizationRequest checks what may be reported back to the client
@@ -105,8 +105,12 @@ func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI, 
 }
 
 // satisfies reports whether an existing SSO session is good enough for req:
-// at least the level asked for, and recent enough for max_age.
+// the user login_hint names, if it names one, at least the level asked for,
+// and recent enough for max_age.
 func (s *Server) satisfies(sess ssoSession, req pendingAuthorization) bool {
+	if hinted := s.hintedUser(req.loginHint); hinted != "" && hinted != sess.sub {
+		return false // the app wants another user than the one logged in here
+	}
 	if sess.acr < req.acr { // "1" < "2"
 		return false
 	}
@@ -114,7 +118,8 @@ func (s *Server) satisfies(sess ssoSession, req pendingAuthorization) bool {
 }
 
 // handleLoginForm serves POST {issuer}/authorize, the login page's form:
-// request_id, user, password, stay_signed_in, and action "login" or "cancel".
+// request_id, user, password, stay_signed_in, everyone, and action "login",
+// "cancel" or "everyone" (show every test user despite login_hint).
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	id := r.PostFormValue("request_id")
 	req, ok := s.store.pendingAuthorization(id)
@@ -132,13 +137,18 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		}
 		s.redirectError(w, r, req.redirectURI, req.state, &oauthError{Code: "access_denied", Description: "the user cancelled the login"})
 		return
+	case "everyone":
+		s.renderLogin(w, http.StatusOK, id, req, loginForm{everyone: true,
+			staySignedIn: r.PostFormValue("stay_signed_in") == "on"})
+		return
 	case "login":
 	default:
 		s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.UnknownAction)
 		return
 	}
 
-	form := loginForm{user: r.PostFormValue("user"), staySignedIn: r.PostFormValue("stay_signed_in") == "on"}
+	form := loginForm{user: r.PostFormValue("user"), staySignedIn: r.PostFormValue("stay_signed_in") == "on",
+		everyone: r.PostFormValue("everyone") == "on"}
 	user, ok := s.user(form.user)
 	if !ok {
 		form.problem = t.Login.ChooseUserError
@@ -212,30 +222,46 @@ func redirectTo(w http.ResponseWriter, r *http.Request, target string, params ur
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
-// hintedUser returns the Sub of the user whose e-mail or phone number is
-// login_hint, or "".
+// hintedUser returns the Sub of the user login_hint names, or "". CONNECT
+// takes a username there: an e-mail address or a phone number, which is
+// also what the ID token's td_au holds.
 func (s *Server) hintedUser(hint string) string {
 	hint = strings.TrimSpace(hint)
 	if hint == "" {
 		return ""
 	}
+	phone := normalizePhone(hint)
 	for _, u := range s.users {
-		if strings.EqualFold(hint, u.Email) || normalizePhone(hint) == normalizePhone(u.PhoneNumber) {
+		if strings.EqualFold(hint, u.Email) || phone != "" && phone == normalizePhone(u.PhoneNumber) {
 			return u.Sub
 		}
 	}
 	return ""
 }
 
-// normalizePhone turns "912 34 567", "004791234567" and "+47 91234567" into
-// "+4791234567", so a login_hint matches however it is written.
+// normalizePhone turns a Norwegian mobile number as people write it ("912
+// 34 567", "004791234567", "+47 912-34-567", "(+47) 91234567") into
+// "+4791234567", so a login_hint matches however it is written. Anything
+// that is not a phone number gives "".
 func normalizePhone(p string) string {
-	p = strings.ReplaceAll(p, " ", "")
+	p = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" -.()\u00a0", r) {
+			return -1
+		}
+		return r
+	}, p)
 	if rest, ok := strings.CutPrefix(p, "00"); ok {
 		p = "+" + rest
 	}
-	if len(p) == 8 && !strings.HasPrefix(p, "+") {
+	switch {
+	case len(p) == 8:
 		p = "+47" + p
+	case len(p) == 10 && strings.HasPrefix(p, "47"):
+		p = "+" + p
+	}
+	digits, ok := strings.CutPrefix(p, "+")
+	if !ok || len(digits) < 8 || strings.Trim(digits, "0123456789") != "" {
+		return ""
 	}
 	return p
 }
