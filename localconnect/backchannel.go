@@ -13,8 +13,12 @@ import (
 // Back-Channel Logout 1.0, section 2.4).
 const backchannelLogoutEvent = "http://schemas.openid.net/event/backchannel-logout"
 
-// maxDeliveries is how many deliveries the sessions page shows.
-const maxDeliveries = 20
+const (
+	// maxDeliveries is how many deliveries the sessions page shows.
+	maxDeliveries = 20
+	// logoutTokenTTL is short: a logout token is used at once or never.
+	logoutTokenTTL = 2 * time.Minute
+)
 
 // delivery is one back-channel logout POST, as the sessions page shows it.
 type delivery struct {
@@ -52,7 +56,7 @@ func (s *Server) logoutToken(clientID string, sess ssoSession) (string, error) {
 		"iss":    s.issuer,
 		"aud":    []string{clientID},
 		"iat":    now.Unix(),
-		"exp":    now.Add(2 * time.Minute).Unix(),
+		"exp":    now.Add(logoutTokenTTL).Unix(),
 		"jti":    randomString(),
 		"events": map[string]any{backchannelLogoutEvent: map[string]any{}},
 		"sid":    sess.sid,

@@ -136,7 +136,8 @@ var catalogues = map[string]*catalogue{
 			Title: "CONNECT ID stand-in",
 			Intro: "A small stand-in for Telenor CONNECT ID, so the sample app can log in with test users " +
 				"before you have CONNECT credentials, and without a network. It keeps everything in memory.",
-			Warning:            "Anyone who can reach it can log in as its test users: never run it in production.",
+			Warning: "Anyone who can reach it can log in as its test users and end anyone's session here, so it listens " +
+				"only on this machine unless LOCAL_CONNECT_LISTEN says otherwise. Never run it in production.",
 			WhereTo:            "Where to go",
 			App:                "The app (%s)",
 			AppExplained:       "log in there; it sends you here to do so.",
@@ -229,7 +230,8 @@ var catalogues = map[string]*catalogue{
 			Title: "Stand-in for CONNECT ID",
 			Intro: "En liten stand-in for Telenor CONNECT ID, så eksempelappen kan logge inn med testbrukere " +
 				"før du har fått tilgang til CONNECT, og uten nettverk. Den holder alt i minnet.",
-			Warning:            "Alle som når den, kan logge inn som testbrukerne: kjør den aldri i produksjon.",
+			Warning: "Alle som når den, kan logge inn som testbrukerne og avslutte andres økter her, så den lytter bare " +
+				"på denne maskinen med mindre LOCAL_CONNECT_LISTEN sier noe annet. Kjør den aldri i produksjon.",
 			WhereTo:            "Hvor vil du?",
 			App:                "Appen (%s)",
 			AppExplained:       "logg inn der; den sender deg hit for å gjøre det.",

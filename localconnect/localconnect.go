@@ -3,13 +3,17 @@
 // claims (acr, amr, auth_time, td_sls, td_au, sid), so the sample app can be run
 // and tested before a partner has credentials, and without a network.
 //
-// It keeps everything in memory, makes a new signing key at every start, lists
-// test users with their passwords on its login page and says so on every page.
-// It is not, and must never be used as, a production authorization server.
+// It keeps everything in memory, makes a new signing key at every start
+// (unless given one), lists test users with their passwords on its login page
+// and says so on every page, in English and Norwegian Bokmål. It is not, and
+// must never be used as, a production authorization server.
 //
-// One file per endpoint: discovery.go, keys.go (JWK set), authorize.go and
-// loginpage.go, token.go, userinfo.go, revoke.go, logout.go, backchannel.go and
-// sessionspage.go. store.go holds codes, tokens and SSO sessions.
+// One file per endpoint: discovery.go, keys.go (JWK set and key rotation),
+// authorize.go and loginpage.go, token.go, accesstoken.go (opaque or RFC 9068
+// JWT access tokens), userinfo.go, revoke.go, introspect.go (RFC 7662),
+// logout.go, backchannel.go and sessionspage.go. store.go holds codes, tokens
+// and SSO sessions; pages.go the root page, 404s and rendering; i18n.go every
+// text the pages show.
 package localconnect
 
 import (
@@ -166,7 +170,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
 	}
-	s.keys = &keyRing{now: s.now, retireFor: max(s.idTokenTTL, s.accessTokenTTL), current: key}
+	s.keys = &keyRing{now: s.now, retireFor: max(s.idTokenTTL, s.accessTokenTTL, logoutTokenTTL), current: key}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
 	}
