@@ -209,6 +209,8 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 			BackchannelLogoutURI:   cfg.BackchannelLogoutURL(),
 		}},
 		AccessTokenTTL: cfg.LocalConnectAccessTokenTTL,
+		AccessTokens:   localconnect.AccessTokenFormat(cfg.LocalConnectAccessTokens),
+		Introspection:  cfg.LocalConnectIntrospection,
 		HTTPClient:     backEnd,
 		Logger:         logger.With("component", "localconnect"),
 	})

@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"io"
 	"log/slog"
 	"net/http"
@@ -67,6 +69,16 @@ func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 const testClientID = "sample-web"
 
+// providerKey signs for every test site's stand-in: made once per test
+// binary, as making an RSA key costs more than most tests.
+var providerKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
 func newTestSite(t *testing.T, opts siteOptions) *testSite {
 	t.Helper()
 	// Both servers listen first, so each knows the other's URL.
@@ -85,7 +97,8 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 	if opts.noBackchannel {
 		client.BackchannelLogoutURI = ""
 	}
-	provider, err := localconnect.New(localconnect.Options{Issuer: issuerServer.URL + "/oauth", Clients: []localconnect.Client{client}})
+	provider, err := localconnect.New(localconnect.Options{Issuer: issuerServer.URL + "/oauth", Clients: []localconnect.Client{client},
+		SigningKey: providerKey()})
 	if err != nil {
 		t.Fatal(err)
 	}

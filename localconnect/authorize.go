@@ -16,22 +16,19 @@ import (
 // otherwise it shows the login page, or with prompt=none, login_required.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	lang := chooseLanguage(q.Get("ui_locales"), r.Header.Get("Accept-Language"))
 	client, ok := s.clients[q.Get("client_id")]
 	if !ok {
-		s.renderMessage(w, http.StatusBadRequest, "Unknown client",
-			fmt.Sprintf("No client is registered here with client_id %q.", q.Get("client_id")),
-			"The stand-in never redirects to an unchecked address, so it stops here.")
+		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.UnknownClient.with(q.Get("client_id")))
 		return
 	}
 	redirectURI := q.Get("redirect_uri")
 	if !slices.Contains(client.RedirectURIs, redirectURI) {
-		s.renderMessage(w, http.StatusBadRequest, "Redirect URI not registered",
-			fmt.Sprintf("redirect_uri %q is not registered for client %q, which has: %s.",
-				redirectURI, client.ID, strings.Join(client.RedirectURIs, ", ")),
-			"It must match a registered redirect URI exactly.")
+		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.RedirectURI.with(
+			redirectURI, client.ID, strings.Join(client.RedirectURIs, ", ")))
 		return
 	}
-	req, oerr := s.parseAuthorizationRequest(q, client.ID, redirectURI)
+	req, oerr := s.parseAuthorizationRequest(q, client.ID, redirectURI, lang)
 	if oerr != nil {
 		s.redirectError(w, r, redirectURI, q.Get("state"), oerr)
 		return
@@ -50,12 +47,12 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := s.store.savePending(req)
-	s.renderLogin(w, http.StatusOK, id, req, loginForm{user: s.hintedUser(req.loginHint)})
+	s.renderLogin(w, http.StatusOK, id, req, loginForm{})
 }
 
 // parseAuthorizationRequest checks what may be reported back to the client
 // by redirect, now that client and redirect URI are known to be good.
-func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI string) (pendingAuthorization, *oauthError) {
+func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI, lang string) (pendingAuthorization, *oauthError) {
 	req := pendingAuthorization{
 		clientID:      clientID,
 		redirectURI:   redirectURI,
@@ -66,7 +63,7 @@ func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI s
 		maxAge:        -1,
 		prompt:        q.Get("prompt"),
 		loginHint:     q.Get("login_hint"),
-		lang:          chooseLanguage(q.Get("ui_locales")),
+		lang:          lang,
 	}
 	if rt := q.Get("response_type"); rt != "code" {
 		return req, &oauthError{Code: "unsupported_response_type", Description: "response_type must be code"}
@@ -108,8 +105,12 @@ func (s *Server) parseAuthorizationRequest(q url.Values, clientID, redirectURI s
 }
 
 // satisfies reports whether an existing SSO session is good enough for req:
-// at least the level asked for, and recent enough for max_age.
+// the user login_hint names, if it names one, at least the level asked for,
+// and recent enough for max_age.
 func (s *Server) satisfies(sess ssoSession, req pendingAuthorization) bool {
+	if hinted := s.hintedUser(req.loginHint); hinted != "" && hinted != sess.sub {
+		return false // the app wants another user than the one logged in here
+	}
 	if sess.acr < req.acr { // "1" < "2"
 		return false
 	}
@@ -117,35 +118,40 @@ func (s *Server) satisfies(sess ssoSession, req pendingAuthorization) bool {
 }
 
 // handleLoginForm serves POST {issuer}/authorize, the login page's form:
-// request_id, user, password, stay_signed_in, and action "login" or "cancel".
+// request_id, user, password, stay_signed_in, everyone, and action "login",
+// "cancel" or "everyone" (show every test user despite login_hint).
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	id := r.PostFormValue("request_id")
 	req, ok := s.store.pendingAuthorization(id)
 	if !ok {
-		s.renderMessage(w, http.StatusBadRequest, "Login request expired",
-			"This login page is more than 10 minutes old, or was already answered.",
-			"Start the login again from the app.")
+		lang := visitorLanguage(r)
+		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.Expired)
 		return
 	}
+	t := texts(req.lang)
 	switch r.PostFormValue("action") {
 	case "cancel":
 		if !s.store.takePending(id) {
-			s.renderMessage(w, http.StatusBadRequest, "Login request expired", "This login page was already answered.", "")
+			s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.Answered)
 			return
 		}
 		s.redirectError(w, r, req.redirectURI, req.state, &oauthError{Code: "access_denied", Description: "the user cancelled the login"})
 		return
+	case "everyone":
+		s.renderLogin(w, http.StatusOK, id, req, loginForm{everyone: true,
+			staySignedIn: r.PostFormValue("stay_signed_in") == "on"})
+		return
 	case "login":
 	default:
-		s.renderMessage(w, http.StatusBadRequest, "Unknown action", `The form's action must be "login" or "cancel".`, "")
+		s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.UnknownAction)
 		return
 	}
 
-	form := loginForm{user: r.PostFormValue("user"), staySignedIn: r.PostFormValue("stay_signed_in") == "on"}
-	t := texts(req.lang)
+	form := loginForm{user: r.PostFormValue("user"), staySignedIn: r.PostFormValue("stay_signed_in") == "on",
+		everyone: r.PostFormValue("everyone") == "on"}
 	user, ok := s.user(form.user)
 	if !ok {
-		form.problem = t.ChooseUserError
+		form.problem = t.Login.ChooseUserError
 		s.renderLogin(w, http.StatusOK, id, req, form)
 		return
 	}
@@ -155,14 +161,14 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if password := r.PostFormValue("password"); req.acr == "2" || password != "" {
 		if subtle.ConstantTimeCompare([]byte(password), []byte(user.Password)) != 1 {
 			s.log.Info("login failed: wrong password", "client_id", req.clientID, "sub", user.Sub)
-			form.problem = fmt.Sprintf(t.WrongPassword, user.Name)
+			form.problem = fmt.Sprintf(t.Login.WrongPassword, user.Name)
 			s.renderLogin(w, http.StatusOK, id, req, form)
 			return
 		}
 		acr, amr = "2", []string{"UID_PWD"}
 	}
 	if !s.store.takePending(id) {
-		s.renderMessage(w, http.StatusBadRequest, "Login request expired", "This login page was already answered.", "")
+		s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.Answered)
 		return
 	}
 	sess := s.startSession(w, r, user.Sub, acr, amr, form.staySignedIn)
@@ -216,30 +222,46 @@ func redirectTo(w http.ResponseWriter, r *http.Request, target string, params ur
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
-// hintedUser returns the Sub of the user whose e-mail or phone number is
-// login_hint, or "".
+// hintedUser returns the Sub of the user login_hint names, or "". CONNECT
+// takes a username there: an e-mail address or a phone number, which is
+// also what the ID token's td_au holds.
 func (s *Server) hintedUser(hint string) string {
 	hint = strings.TrimSpace(hint)
 	if hint == "" {
 		return ""
 	}
+	phone := normalizePhone(hint)
 	for _, u := range s.users {
-		if strings.EqualFold(hint, u.Email) || normalizePhone(hint) == normalizePhone(u.PhoneNumber) {
+		if strings.EqualFold(hint, u.Email) || phone != "" && phone == normalizePhone(u.PhoneNumber) {
 			return u.Sub
 		}
 	}
 	return ""
 }
 
-// normalizePhone turns "912 34 567", "004791234567" and "+47 91234567" into
-// "+4791234567", so a login_hint matches however it is written.
+// normalizePhone turns a Norwegian mobile number as people write it ("912
+// 34 567", "004791234567", "+47 912-34-567", "(+47) 91234567") into
+// "+4791234567", so a login_hint matches however it is written. Anything
+// that is not a phone number gives "".
 func normalizePhone(p string) string {
-	p = strings.ReplaceAll(p, " ", "")
+	p = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" -.()\u00a0", r) {
+			return -1
+		}
+		return r
+	}, p)
 	if rest, ok := strings.CutPrefix(p, "00"); ok {
 		p = "+" + rest
 	}
-	if len(p) == 8 && !strings.HasPrefix(p, "+") {
+	switch {
+	case len(p) == 8:
 		p = "+47" + p
+	case len(p) == 10 && strings.HasPrefix(p, "47"):
+		p = "+" + p
+	}
+	digits, ok := strings.CutPrefix(p, "+")
+	if !ok || len(digits) < 8 || strings.Trim(digits, "0123456789") != "" {
+		return ""
 	}
 	return p
 }

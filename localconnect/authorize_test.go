@@ -131,25 +131,9 @@ func TestLoginPage(t *testing.T) {
 		q := authorizeQuery(publicClient, challenge)
 		q.Set("ui_locales", "nb en")
 		page, _ := e.openLogin(q)
-		for _, want := range []string{`<html lang="nb">`, "Logg inn med CONNECT ID", "Velg en testbruker", "Forbli innlogget", "Avbryt", banner} {
+		for _, want := range []string{`<html lang="nb">`, "Logg inn med CONNECT ID", "Velg en testbruker", "Forbli innlogget", "Avbryt", texts("nb").Layout.Banner} {
 			if !strings.Contains(page.body, want) {
 				t.Errorf("Norwegian login page lacks %q", want)
-			}
-		}
-	})
-
-	t.Run("preselects the user named by login_hint", func(t *testing.T) {
-		e := env.in(t)
-		ola := DefaultUsers()[1]
-		for _, hint := range []string{ola.Email, ola.PhoneNumber, formatPhone(ola.PhoneNumber), ola.PhoneNumber[3:]} {
-			q := authorizeQuery(publicClient, challenge)
-			q.Set("login_hint", hint)
-			page, _ := e.openLogin(q)
-			if want := `value="` + ola.Sub + `" checked`; !strings.Contains(page.body, want) {
-				t.Errorf("login_hint %q: page lacks %q", hint, want)
-			}
-			if strings.Contains(page.body, `value="`+kari.Sub+`" checked`) {
-				t.Errorf("login_hint %q: Kari is preselected too", hint)
 			}
 		}
 	})
@@ -416,18 +400,29 @@ func TestAnotherUserLoggingInEndsThePreviousSession(t *testing.T) {
 }
 
 func TestChooseLanguage(t *testing.T) {
-	tests := []struct{ uiLocales, want string }{
-		{"", "en"},
-		{"nb", "nb"},
-		{"nb-NO en", "nb"},
-		{"no", "nb"},
-		{"sv en nb", "en"},
-		{"de fr", "en"},
-		{"EN-gb", "en"},
+	tests := []struct{ uiLocales, acceptLanguage, want string }{
+		{"", "", "en"},
+		{"nb", "", "nb"},
+		{"nb-NO en", "", "nb"},
+		{"no", "", "nb"},
+		{"nn", "", "nb"},
+		{"sv en nb", "", "en"},
+		{"EN-gb", "nb", "en"},
+		{"de fr", "", "en"},
+		{"not a tag!", "", "en"},
+		{"", "nb-NO,nb;q=0.9,en;q=0.8", "nb"},
+		{"", "nn", "nb"},
+		{"", "no", "nb"},
+		{"", "de-DE,de;q=0.9,en;q=0.5", "en"},
+		{"", "fr", "en"},
+		{"", "garbage;;q=x", "en"},
+		{"de", "nb", "nb"}, // ui_locales names nothing the stand-in speaks
+		{"en", "nb", "en"}, // ui_locales comes first
+		{"nb", "en-US", "nb"},
 	}
 	for _, tt := range tests {
-		if got := chooseLanguage(tt.uiLocales); got != tt.want {
-			t.Errorf("chooseLanguage(%q) = %q, want %q", tt.uiLocales, got, tt.want)
+		if got := chooseLanguage(tt.uiLocales, tt.acceptLanguage); got != tt.want {
+			t.Errorf("chooseLanguage(%q, %q) = %q, want %q", tt.uiLocales, tt.acceptLanguage, got, tt.want)
 		}
 	}
 }
@@ -436,4 +431,126 @@ func TestChooseLanguage(t *testing.T) {
 func forceLogin(q url.Values) url.Values {
 	q.Set("prompt", "login")
 	return q
+}
+
+func TestLoginHint(t *testing.T) {
+	env := newTestEnv(t)
+	ola := DefaultUsers()[1]
+	_, challenge := pkcePair()
+	hintedPage := func(e *testEnv, hint string, extra ...string) response {
+		e.t.Helper()
+		q := authorizeQuery(publicClient, challenge)
+		q.Set("login_hint", hint)
+		for i := 0; i+1 < len(extra); i += 2 {
+			q.Set(extra[i], extra[i+1])
+		}
+		page, _ := e.openLogin(q)
+		return page
+	}
+	offered := func(page response) []string {
+		var subs []string
+		for _, u := range DefaultUsers() {
+			if strings.Contains(page.body, `value="`+u.Sub+`"`) {
+				subs = append(subs, u.Sub)
+			}
+		}
+		return subs
+	}
+
+	// td_au is what an app sends at step-up: the username the user logged in with.
+	earlier := newTestEnv(t)
+	tdAU := earlier.idTokenClaims(earlier.codeFlow(publicClient, nil))["td_au"].(string)
+	hints := []string{ola.Email, strings.ToUpper(ola.Email), ola.PhoneNumber, formatPhone(ola.PhoneNumber), "98765432",
+		"987 65 432", "0047 98765432", "+47-987-65-432", "(+47) 98765432", "4798765432"}
+	for _, hint := range hints {
+		t.Run("offers only the user "+hint+" names, preselected, and says why", func(t *testing.T) {
+			page := hintedPage(env.in(t), hint)
+			if got := offered(page); !slices.Equal(got, []string{ola.Sub}) {
+				t.Errorf("users offered = %v, want only Ola (%s)", got, ola.Sub)
+			}
+			for _, want := range []string{`value="` + ola.Sub + `" checked`, texts("en").Login.HintedUser, `value="everyone"`} {
+				if !strings.Contains(page.body, want) {
+					t.Errorf("login page lacks %q", want)
+				}
+			}
+		})
+	}
+
+	t.Run("offers only the user the td_au of an earlier login names", func(t *testing.T) {
+		page := hintedPage(env.in(t), tdAU)
+		if got := offered(page); !slices.Equal(got, []string{kari.Sub}) {
+			t.Errorf("login_hint %q: users offered = %v, want only Kari", tdAU, got)
+		}
+	})
+
+	t.Run("says so in Norwegian with ui_locales=nb", func(t *testing.T) {
+		page := hintedPage(env.in(t), ola.Email, "ui_locales", "nb")
+		for _, want := range []string{texts("nb").Login.HintedUser, texts("nb").Login.Everyone} {
+			if !strings.Contains(page.body, want) {
+				t.Errorf("Norwegian login page lacks %q", want)
+			}
+		}
+	})
+
+	for _, hint := range []string{"nobody@example.no", "12345", "+4700000000", "kari", " "} {
+		t.Run("shows everyone, as without a hint, when "+hint+" names nobody", func(t *testing.T) {
+			page := hintedPage(env.in(t), hint)
+			if got := offered(page); len(got) != len(DefaultUsers()) {
+				t.Errorf("users offered = %v, want all %d", got, len(DefaultUsers()))
+			}
+			if !strings.Contains(page.body, `value="`+kari.Sub+`" checked`) || strings.Contains(page.body, texts("en").Login.HintedUser) {
+				t.Error("want Kari preselected and no login_hint note")
+			}
+		})
+	}
+
+	t.Run("the hinted user logs in", func(t *testing.T) {
+		e := env.in(t)
+		verifier, challenge := pkcePair()
+		q := forceLogin(authorizeQuery(publicClient, challenge))
+		q.Set("login_hint", ola.Email)
+		reply := e.exchange(publicClient, e.login(q, ola, "", false).Get("code"), verifier)
+		if sub := e.idTokenClaims(reply)["sub"]; sub != ola.Sub {
+			t.Errorf("sub = %v, want Ola's %s", sub, ola.Sub)
+		}
+	})
+
+	t.Run("an SSO session of another user does not answer for the hinted user", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.codeFlow(publicClient, nil) // Kari
+		_, challenge := pkcePair()
+		q := authorizeQuery(publicClient, challenge)
+		q.Set("login_hint", ola.Email)
+		if resp := e.get("/oauth/authorize", q); resp.status != http.StatusOK || !strings.Contains(resp.body, texts("en").Login.HintedUser) {
+			t.Errorf("with Kari's SSO session, login_hint Ola: %d %s, want 200 and the login page for Ola", resp.status, resp.header.Get("Location"))
+		}
+		q.Set("prompt", "none")
+		if got := e.get("/oauth/authorize", q).location(t).Query().Get("error"); got != "login_required" {
+			t.Errorf("prompt=none, login_hint Ola, Kari's session: error = %q, want login_required", got)
+		}
+		q.Set("login_hint", kari.Email)
+		if got := e.get("/oauth/authorize", q).location(t).Query(); got.Get("code") == "" {
+			t.Errorf("prompt=none, login_hint Kari, Kari's session: %v, want a code", got)
+		}
+	})
+
+	t.Run("Log in as someone else shows everyone, and keeps doing so", func(t *testing.T) {
+		e := env.in(t)
+		q := authorizeQuery(publicClient, challenge)
+		q.Set("login_hint", ola.Email)
+		q.Set("acr_values", "2")
+		_, id := e.openLogin(q)
+		page := e.post("/oauth/authorize", url.Values{"request_id": {id}, "action": {"everyone"}}, nil)
+		if got := offered(page); page.status != http.StatusOK || len(got) != len(DefaultUsers()) {
+			t.Fatalf("after Log in as someone else: %d, users offered %v; want 200 and all", page.status, got)
+		}
+		if !strings.Contains(page.body, `value="`+ola.Sub+`" checked`) || strings.Contains(page.body, texts("en").Login.HintedUser) {
+			t.Error("want Ola still preselected and no login_hint note")
+		}
+		again := e.post("/oauth/authorize", url.Values{"request_id": {id}, "action": {"login"}, "user": {kari.Sub},
+			"password": {"wrong"}, "everyone": {"on"}}, nil)
+		if got := offered(again); len(got) != len(DefaultUsers()) {
+			t.Errorf("after a wrong password: users offered %v, want all", got)
+		}
+	})
 }

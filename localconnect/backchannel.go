@@ -13,15 +13,20 @@ import (
 // Back-Channel Logout 1.0, section 2.4).
 const backchannelLogoutEvent = "http://schemas.openid.net/event/backchannel-logout"
 
-// maxDeliveries is how many deliveries the sessions page shows.
-const maxDeliveries = 20
+const (
+	// maxDeliveries is how many deliveries the sessions page shows.
+	maxDeliveries = 20
+	// logoutTokenTTL is short: a logout token is used at once or never.
+	logoutTokenTTL = 2 * time.Minute
+)
 
 // delivery is one back-channel logout POST, as the sessions page shows it.
 type delivery struct {
 	At       time.Time
 	ClientID string
 	URL      string
-	Result   string // the status, or why it failed
+	Status   string // the answer's status line, or
+	Err      string // why no answer came
 }
 
 // sendBackchannelLogouts tells every client that got tokens in the ended
@@ -47,11 +52,11 @@ func (s *Server) sendBackchannelLogouts(ctx context.Context, sess ssoSession) {
 // like an ID token, but with events and jti, and never a nonce.
 func (s *Server) logoutToken(clientID string, sess ssoSession) (string, error) {
 	now := s.now()
-	return sign(s.key.logoutTokens, map[string]any{
+	return sign(s.keys.signing().logoutTokens, map[string]any{
 		"iss":    s.issuer,
 		"aud":    []string{clientID},
 		"iat":    now.Unix(),
-		"exp":    now.Add(2 * time.Minute).Unix(),
+		"exp":    now.Add(logoutTokenTTL).Unix(),
 		"jti":    randomString(),
 		"events": map[string]any{backchannelLogoutEvent: map[string]any{}},
 		"sid":    sess.sid,
@@ -73,12 +78,12 @@ func (s *Server) postLogoutToken(ctx context.Context, client Client, token strin
 	d := delivery{At: s.now(), ClientID: client.ID, URL: client.BackchannelLogoutURI}
 	resp, err := s.httpClient.Do(req)
 	if err != nil {
-		d.Result = "failed: " + err.Error()
+		d.Err = err.Error()
 		s.log.Warn("back-channel logout failed", "client_id", client.ID, "url", client.BackchannelLogoutURI, "err", err)
 	} else {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
-		d.Result = resp.Status
+		d.Status = resp.Status
 		s.log.Info("back-channel logout sent", "client_id", client.ID, "url", client.BackchannelLogoutURI, "status", resp.StatusCode)
 	}
 	s.mu.Lock()

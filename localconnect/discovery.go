@@ -21,6 +21,9 @@ type discoveryDocument struct {
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	RevocationEndpointAuthMethods     []string `json:"revocation_endpoint_auth_methods_supported"`
+	// Introspection (RFC 8414 2) is listed only when the stand-in offers it.
+	IntrospectionEndpoint             string   `json:"introspection_endpoint,omitempty"`
+	IntrospectionEndpointAuthMethods  []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
 	ClaimsSupported                   []string `json:"claims_supported"`
 	ACRValuesSupported                []string `json:"acr_values_supported"`
 	PromptValuesSupported             []string `json:"prompt_values_supported"`
@@ -39,8 +42,7 @@ var supportedScopes = []string{"openid", "profile", "email", "phone"}
 
 // handleDiscovery serves GET {issuer}/.well-known/openid-configuration.
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	writeJSON(w, http.StatusOK, discoveryDocument{
+	doc := discoveryDocument{
 		Issuer:                            s.issuer,
 		AuthorizationEndpoint:             s.endpoint("authorize"),
 		TokenEndpoint:                     s.endpoint("token"),
@@ -67,5 +69,11 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		UILocalesSupported:                []string{"en", "nb"},
 		BackchannelLogoutSupported:        true,
 		BackchannelLogoutSessionSupported: true,
-	})
+	}
+	if s.introspection {
+		doc.IntrospectionEndpoint = s.endpoint("introspect")
+		doc.IntrospectionEndpointAuthMethods = []string{"client_secret_basic", "none"}
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	writeJSON(w, http.StatusOK, doc)
 }

@@ -1,6 +1,8 @@
 package localconnect
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -81,6 +83,10 @@ func TestEndpointsLiveUnderTheIssuerPath(t *testing.T) {
 
 func TestNewRejectsBadOptions(t *testing.T) {
 	good := Client{ID: "app", RedirectURIs: []string{"http://localhost:8081/connect/oauth2callback"}}
+	weakKey, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		opts Options
@@ -93,6 +99,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"a relative redirect URI", Options{Issuer: "http://localhost:8082/oauth", Clients: []Client{{ID: "app", RedirectURIs: []string{"/cb"}}}}},
 		{"an empty user list", Options{Issuer: "http://localhost:8082/oauth", Clients: []Client{good}, Users: []User{}}},
 		{"two users with one sub", Options{Issuer: "http://localhost:8082/oauth", Clients: []Client{good}, Users: []User{kari, kari}}},
+		{"a signing key under 2048 bits", Options{Issuer: "http://localhost:8082/oauth", Clients: []Client{good}, SigningKey: weakKey}},
 	}
 	for _, tt := range tests {
 		t.Run("New refuses "+tt.name, func(t *testing.T) {

@@ -13,6 +13,9 @@ type Faults struct {
 	// TokenStatus answers the token endpoint with this status and a JSON
 	// error body (503 gives temporarily_unavailable).
 	TokenStatus int
+	// IntrospectionStatus answers the introspection endpoint with this
+	// status code and a JSON error body.
+	IntrospectionStatus int
 	// IDTokenClaims sets or overrides these claims in every ID token issued,
 	// e.g. "acr": "1" or "sub": "x". A nil value removes the claim.
 	IDTokenClaims map[string]any
@@ -44,5 +47,5 @@ func (s *Server) ExpireAccessTokens() {
 // is properly signed yet wrong in exactly one way (a nonce, no events, a
 // foreign audience, ...).
 func (s *Server) SignLogoutToken(claims map[string]any) (string, error) {
-	return sign(s.key.logoutTokens, claims)
+	return sign(s.keys.signing().logoutTokens, claims)
 }

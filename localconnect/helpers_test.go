@@ -1,6 +1,8 @@
 package localconnect
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -31,6 +33,24 @@ const (
 
 // kari is the first default user, preselected on the login page.
 var kari = DefaultUsers()[0]
+
+// Signing keys are made once per test binary and shared by every stand-in
+// the tests start: making an RSA key costs more than most tests.
+var (
+	testSigningKey = keyOnce()
+	// testNextSigningKey is what a test rotates to.
+	testNextSigningKey = keyOnce()
+)
+
+func keyOnce() func() *rsa.PrivateKey {
+	return sync.OnceValue(func() *rsa.PrivateKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		return k
+	})
+}
 
 // testClock is a clock the test moves by hand.
 type testClock struct {
@@ -74,7 +94,8 @@ func newTestEnv(t *testing.T, configure ...func(*Options)) *testEnv {
 			{ID: confidentialClient, Secret: clientSecret, RedirectURIs: []string{confidentialRedirect},
 				PostLogoutRedirectURIs: []string{postLogoutRedirect}},
 		},
-		Now: clock.now,
+		Now:        clock.now,
+		SigningKey: testSigningKey(),
 	}
 	for _, f := range configure {
 		f(&opts)

@@ -66,3 +66,31 @@ func TestTheAppsLibrariesAcceptTheStandIn(t *testing.T) {
 		})
 	}
 }
+
+// TestGoOIDCVerifiesJWTAccessTokens checks that a resource server using
+// go-oidc's verifier (signature by the JWK set, iss, aud, exp) accepts the
+// stand-in's JWT access tokens, also after a key rotation.
+func TestGoOIDCVerifiesJWTAccessTokens(t *testing.T) {
+	e := newTestEnv(t, withAccessTokens(JWTAccessTokens))
+	ctx := t.Context()
+	provider, err := oidc.NewProvider(ctx, e.srv.Issuer())
+	if err != nil {
+		t.Fatalf("oidc.NewProvider: %v", err)
+	}
+	verifier := provider.Verifier(&oidc.Config{ClientID: publicClient, Now: e.clock.now})
+	for _, rotate := range []bool{false, true} {
+		if rotate {
+			if err := e.srv.RotateSigningKey(testNextSigningKey()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		token, err := verifier.Verify(ctx, e.codeFlow(publicClient, nil).AccessToken)
+		if err != nil || token.Subject != kari.Sub {
+			t.Errorf("rotated %v: Verify(access token) = %v, %v; want Kari's", rotate, token, err)
+		}
+	}
+	other := provider.Verifier(&oidc.Config{ClientID: confidentialClient, Now: e.clock.now})
+	if _, err := other.Verify(ctx, e.codeFlow(publicClient, nil).AccessToken); err == nil {
+		t.Error("a verifier for another audience accepted the token")
+	}
+}

@@ -3,16 +3,21 @@
 // claims (acr, amr, auth_time, td_sls, td_au, sid), so the sample app can be run
 // and tested before a partner has credentials, and without a network.
 //
-// It keeps everything in memory, makes a new signing key at every start, lists
-// test users with their passwords on its login page and says so on every page.
-// It is not, and must never be used as, a production authorization server.
+// It keeps everything in memory, makes a new signing key at every start
+// (unless given one), lists test users with their passwords on its login page
+// and says so on every page, in English and Norwegian Bokmål. It is not, and
+// must never be used as, a production authorization server.
 //
-// One file per endpoint: discovery.go, keys.go (JWK set), authorize.go and
-// loginpage.go, token.go, userinfo.go, revoke.go, logout.go, backchannel.go and
-// sessionspage.go. store.go holds codes, tokens and SSO sessions.
+// One file per endpoint: discovery.go, keys.go (JWK set and key rotation),
+// authorize.go and loginpage.go, token.go, accesstoken.go (opaque or RFC 9068
+// JWT access tokens), userinfo.go, revoke.go, introspect.go (RFC 7662),
+// logout.go, backchannel.go and sessionspage.go. store.go holds codes, tokens
+// and SSO sessions; pages.go the root page, 404s and rendering; i18n.go every
+// text the pages show.
 package localconnect
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +62,16 @@ type Options struct {
 	// HTTPClient sends back-channel logout POSTs. nil: a client with a 5s timeout.
 	HTTPClient *http.Client
 	Logger     *slog.Logger // nil: discard
+	// SigningKey signs every token the stand-in issues. nil: a new RSA-2048
+	// key, made in New. Making one takes longer than most tests, so tests
+	// make one per test binary and pass it to every stand-in they start.
+	SigningKey *rsa.PrivateKey
+	// AccessTokens is the access-token format; "" is OpaqueAccessTokens.
+	AccessTokens AccessTokenFormat
+	// Introspection offers token introspection (RFC 7662) at
+	// {issuer}/introspect and lists it in discovery. main turns it on
+	// unless LOCAL_CONNECT_INTROSPECTION=false.
+	Introspection bool
 }
 
 // Server is the stand-in authorization server. It is an http.Handler serving
@@ -66,15 +81,18 @@ type Server struct {
 	basePath string // the issuer's path, e.g. "/oauth"
 	secure   bool   // issuer is https: cookies get Secure
 	clients  map[string]Client
+	apps     []appLink // where the clients live, for the root page and 404s
 	users    []User
 
-	accessTokenTTL time.Duration
-	idTokenTTL     time.Duration
-	now            func() time.Time
-	httpClient     *http.Client
-	log            *slog.Logger
+	accessTokenTTL    time.Duration
+	idTokenTTL        time.Duration
+	accessTokenFormat AccessTokenFormat
+	introspection     bool
+	now               func() time.Time
+	httpClient        *http.Client
+	log               *slog.Logger
 
-	key     *signingKey
+	keys    *keyRing
 	pages   *pages
 	store   *store
 	handler http.Handler
@@ -103,7 +121,7 @@ func DefaultUsers() []User {
 	}
 }
 
-// New checks opts, generates an RSA-2048 signing key and returns a ready Server.
+// New checks opts and returns a ready Server.
 func New(opts Options) (*Server, error) {
 	issuer, err := url.Parse(opts.Issuer)
 	if err != nil || (issuer.Scheme != "http" && issuer.Scheme != "https") || issuer.Host == "" ||
@@ -111,18 +129,20 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("localconnect: issuer %q must be an absolute http(s) URL without query or fragment", opts.Issuer)
 	}
 	s := &Server{
-		issuer:         strings.TrimSuffix(opts.Issuer, "/"),
-		basePath:       strings.TrimSuffix(issuer.Path, "/"),
-		secure:         issuer.Scheme == "https",
-		clients:        make(map[string]Client),
-		users:          opts.Users,
-		accessTokenTTL: or(opts.AccessTokenTTL, 2*time.Minute),
-		idTokenTTL:     or(opts.IDTokenTTL, time.Hour),
-		now:            opts.Now,
-		httpClient:     opts.HTTPClient,
-		log:            opts.Logger,
-		requests:       make(map[string][]Request),
-		counts:         make(map[string]int),
+		issuer:            strings.TrimSuffix(opts.Issuer, "/"),
+		basePath:          strings.TrimSuffix(issuer.Path, "/"),
+		secure:            issuer.Scheme == "https",
+		clients:           make(map[string]Client),
+		users:             opts.Users,
+		accessTokenTTL:    or(opts.AccessTokenTTL, 2*time.Minute),
+		idTokenTTL:        or(opts.IDTokenTTL, time.Hour),
+		now:               opts.Now,
+		httpClient:        opts.HTTPClient,
+		accessTokenFormat: opts.AccessTokens,
+		introspection:     opts.Introspection,
+		log:               opts.Logger,
+		requests:          make(map[string][]Request),
+		counts:            make(map[string]int),
 	}
 	if s.users == nil {
 		s.users = DefaultUsers()
@@ -139,16 +159,22 @@ func New(opts Options) (*Server, error) {
 	if err := s.addClients(opts.Clients); err != nil {
 		return nil, err
 	}
+	s.apps = appLinks(opts.Clients)
 	if err := checkUsers(s.users); err != nil {
 		return nil, err
 	}
-	if s.key, err = newSigningKey(); err != nil {
+	if err := opts.AccessTokens.check(); err != nil {
+		return nil, err
+	}
+	key, err := newSigningKey(opts.SigningKey)
+	if err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
 	}
+	s.keys = &keyRing{now: s.now, retireFor: max(s.idTokenTTL, s.accessTokenTTL, logoutTokenTTL), current: key}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("localconnect: %w", err)
 	}
-	s.store = newStore(s.now, s.accessTokenTTL, or(opts.RefreshTokenTTL, 24*time.Hour))
+	s.store = newStore(s.now, s.accessTokenTTL, or(opts.RefreshTokenTTL, 24*time.Hour), s.newAccessToken)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -212,10 +238,18 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+p+"/userinfo", s.recorded("userinfo", s.handleUserinfo))
 	mux.Handle("POST "+p+"/userinfo", s.recorded("userinfo", s.handleUserinfo))
 	mux.Handle("POST "+p+"/revoke", s.recorded("revoke", s.handleRevoke))
+	if s.introspection {
+		mux.Handle("POST "+p+"/introspect", s.recorded("introspect", s.handleIntrospect))
+	}
 	mux.Handle("GET "+p+"/logout", s.recorded("logout", s.handleLogout))
 	mux.HandleFunc("GET "+p+"/sessions", s.handleSessionsPage)
 	mux.Handle("POST "+p+"/sessions/end", csrf.Handler(http.HandlerFunc(s.handleEndSession)))
-	mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static/", http.FileServerFS(staticFiles())))
+	mux.HandleFunc("GET "+p+"/static/{file}", s.handleStatic)
+	mux.HandleFunc("GET /{$}", s.handleRoot)
+	if p != "" {
+		mux.HandleFunc("GET "+p, s.handleRoot)
+		mux.HandleFunc("GET "+p+"/{$}", s.handleRoot)
+	}
 	mux.HandleFunc("/", s.handleNotFound)
 	return mux
 }

@@ -1,6 +1,7 @@
 package localconnect
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 )
@@ -10,13 +11,13 @@ import (
 type loginForm struct {
 	user         string // Sub of the chosen user
 	staySignedIn bool
+	everyone     bool // the user asked to see every test user despite login_hint
 	problem      string
 }
 
 // loginPage is the data of templates/login.html.
 type loginPage struct {
 	page
-	T            loginTexts
 	Action       string
 	RequestID    string
 	ClientID     string
@@ -24,6 +25,8 @@ type loginPage struct {
 	Level        string
 	AskPassword  bool
 	Users        []userChoice
+	Hinted       bool // Users is only the user login_hint names
+	Everyone     bool // every user is shown although login_hint names one
 	StaySignedIn bool
 	Problem      string
 }
@@ -38,10 +41,9 @@ type userChoice struct {
 // renderLogin shows the login page for the pending authorization id. The
 // form posts back to the authorization endpoint.
 func (s *Server) renderLogin(w http.ResponseWriter, status int, id string, req pendingAuthorization, form loginForm) {
-	t := texts(req.lang)
+	t := texts(req.lang).Login
 	data := loginPage{
 		page:         s.newPage(req.lang, t.Title),
-		T:            t,
 		Action:       s.basePath + "/authorize",
 		RequestID:    id,
 		ClientID:     req.clientID,
@@ -56,11 +58,24 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, id string, req p
 	for _, sc := range req.scope {
 		data.Scopes = append(data.Scopes, scopeChoice{Name: sc, Description: t.Scopes[sc]})
 	}
-	for i, u := range s.users {
-		// The first user is preselected, so a demo is one click.
-		checked := u.Sub == form.user || form.user == "" && i == 0
+	// The user login_hint names is preselected and the only one offered,
+	// so a step-up cannot slip to another user by accident; "Log in as
+	// someone else" lifts that, as CONNECT lets a user change the username
+	// it prefilled. Without a hint, the first user is preselected, so a
+	// demo is one click.
+	hinted := s.hintedUser(req.loginHint)
+	data.Hinted = hinted != "" && !form.everyone
+	data.Everyone = hinted != "" && form.everyone
+	chosen := form.user
+	if chosen == "" {
+		chosen = cmp.Or(hinted, s.users[0].Sub)
+	}
+	for _, u := range s.users {
+		if data.Hinted && u.Sub != hinted {
+			continue
+		}
 		data.Users = append(data.Users, userChoice{Sub: u.Sub, Name: u.Name, Phone: formatPhone(u.PhoneNumber),
-			Email: u.Email, Password: u.Password, Checked: checked})
+			Email: u.Email, Password: u.Password, Checked: u.Sub == chosen})
 	}
 	s.render(w, status, s.pages.login, data)
 }

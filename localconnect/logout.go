@@ -24,7 +24,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	hasClient := false
 	if raw := q.Get("id_token_hint"); raw != "" {
 		// The hint must be our own ID token; expired ones are fine.
-		if err := s.key.verify(raw, &hint); err != nil || hint.Issuer != s.issuer || len(hint.Audience) == 0 {
+		if err := s.keys.verify(raw, &hint); err != nil || hint.Issuer != s.issuer || len(hint.Audience) == 0 {
 			s.log.Info("logout: ignoring an id_token_hint that is not ours")
 			hint.SID = ""
 		} else {
@@ -48,12 +48,12 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		redirectTo(w, r, target, url.Values{}, q.Get("state"))
 		return
 	}
-	note := ""
+	// RP-Initiated Logout 1.0 section 2 lets the app pass ui_locales here too.
+	lang := chooseLanguage(q.Get("ui_locales"), r.Header.Get("Accept-Language"))
+	m := texts(lang).Messages.LoggedOut
 	if target != "" {
-		note = "You were not sent back to the app: post_logout_redirect_uri needs a valid id_token_hint " +
-			"and must be registered for the client the hint was issued to."
+		m.Detail = texts(lang).Messages.LoggedOutNotBack
 	}
-	s.renderMessage(w, http.StatusOK, "You are logged out of CONNECT (stand-in)",
-		"Your CONNECT session in this browser has ended. Apps that got tokens in it were told by back-channel logout, if they registered for it.",
-		note)
+	s.render(w, http.StatusOK, s.pages.message,
+		messagePage{page: s.newPage(lang, m.Title), Text: m.Text, Detail: m.Detail, Links: true})
 }

@@ -30,6 +30,10 @@ func invalidGrant(description string) *oauthError {
 	return &oauthError{http.StatusBadRequest, "invalid_grant", description}
 }
 
+func serverError(description string) *oauthError {
+	return &oauthError{http.StatusInternalServerError, "server_error", description}
+}
+
 // errorForStatus is the error a fault-injected status is reported with.
 func errorForStatus(status int) *oauthError {
 	code := "server_error"

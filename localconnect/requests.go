@@ -26,7 +26,8 @@ const (
 
 // Requests returns the latest requests (up to 100) to endpoint, oldest first.
 // Endpoint names: "discovery", "jwks", "authorize", "token", "userinfo",
-// "revoke", "logout", and "backchannel" for the logout POSTs it sent.
+// "revoke", "introspect", "logout", and "backchannel" for the logout POSTs
+// it sent.
 func (s *Server) Requests(endpoint string) []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()

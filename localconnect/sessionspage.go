@@ -11,7 +11,7 @@ import (
 type sessionsPage struct {
 	page
 	EndAction  string
-	Sessions   []sessionRow
+	Rows       []sessionRow
 	Deliveries []delivery
 }
 
@@ -24,13 +24,14 @@ type sessionRow struct {
 // each with an "End session" button, and the latest back-channel logout
 // deliveries, so a partner can watch back-channel logout happen.
 func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request) {
-	data := sessionsPage{page: s.newPage("en", "CONNECT sessions"), EndAction: s.basePath + "/sessions/end"}
+	lang := visitorLanguage(r)
+	data := sessionsPage{page: s.newPage(lang, texts(lang).Sessions.Title), EndAction: s.basePath + "/sessions/end"}
 	for _, sess := range s.store.activeSessions() {
 		name := sess.sub
 		if u, ok := s.user(sess.sub); ok {
 			name = u.Name
 		}
-		data.Sessions = append(data.Sessions, sessionRow{
+		data.Rows = append(data.Rows, sessionRow{
 			SID:          sess.sid,
 			User:         name,
 			AuthTime:     sess.authTime.Format(time.DateTime),

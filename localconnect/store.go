@@ -63,9 +63,9 @@ type authCode struct {
 }
 
 type accessToken struct {
-	grant   *grant
-	scope   []string
-	expires time.Time
+	grant           *grant
+	scope           []string
+	issued, expires time.Time
 }
 
 type refreshToken struct {
@@ -97,10 +97,13 @@ type tokenSet struct {
 	idTokenNonce string
 }
 
-// store keeps everything the stand-in issues, in memory.
+// store keeps everything the stand-in issues, in memory. Access tokens are
+// kept by their string whatever their format, so a JWT access token is
+// revoked, expired and looked up exactly as an opaque one.
 type store struct {
 	now                   func() time.Time
 	accessTTL, refreshTTL time.Duration
+	newAccessToken        mintFunc
 
 	mu            sync.Mutex // guards the fields below
 	pending       map[string]pendingAuthorization
@@ -112,17 +115,21 @@ type store struct {
 	lastSweep     time.Time
 }
 
-func newStore(now func() time.Time, accessTTL, refreshTTL time.Duration) *store {
+// mintFunc makes the string of a new access token for a grant.
+type mintFunc func(g *grant, scope []string, issued, expires time.Time) (string, error)
+
+func newStore(now func() time.Time, accessTTL, refreshTTL time.Duration, newAccessToken mintFunc) *store {
 	return &store{
-		now:           now,
-		accessTTL:     accessTTL,
-		refreshTTL:    refreshTTL,
-		pending:       make(map[string]pendingAuthorization),
-		codes:         make(map[string]*authCode),
-		accessTokens:  make(map[string]*accessToken),
-		refreshTokens: make(map[string]*refreshToken),
-		sessions:      make(map[string]*ssoSession),
-		sidByCookie:   make(map[string]string),
+		now:            now,
+		accessTTL:      accessTTL,
+		refreshTTL:     refreshTTL,
+		newAccessToken: newAccessToken,
+		pending:        make(map[string]pendingAuthorization),
+		codes:          make(map[string]*authCode),
+		accessTokens:   make(map[string]*accessToken),
+		refreshTokens:  make(map[string]*refreshToken),
+		sessions:       make(map[string]*ssoSession),
+		sidByCookie:    make(map[string]string),
 	}
 }
 
@@ -195,11 +202,14 @@ func (st *store) exchangeCode(code, clientID, redirectURI, verifier string) (tok
 	case !pkceMatches(verifier, c.codeChallenge):
 		return tokenSet{}, invalidGrant("code_verifier does not match the code_challenge")
 	}
+	ts, err := st.issueTokensLocked(c.grant, c.grant.scope)
+	if err != nil {
+		return tokenSet{}, serverError("could not issue the access token")
+	}
 	c.used = true
 	if s, ok := st.sessions[c.grant.sid]; ok && !slices.Contains(s.clients, clientID) {
 		s.clients = append(s.clients, clientID)
 	}
-	ts := st.issueTokensLocked(c.grant, c.grant.scope)
 	ts.idTokenNonce = c.grant.nonce
 	return ts, nil
 }
@@ -251,27 +261,46 @@ func (st *store) refresh(token, clientID string, scope []string) (tokenSet, *oau
 	if scope == nil {
 		scope = rt.grant.scope
 	}
+	ts, err := st.issueTokensLocked(rt.grant, scope)
+	if err != nil {
+		return tokenSet{}, serverError("could not issue the access token")
+	}
 	rt.used = true
-	return st.issueTokensLocked(rt.grant, scope), nil
+	return ts, nil
 }
 
-func (st *store) issueTokensLocked(g *grant, scope []string) tokenSet {
+// issueTokensLocked makes an access and a refresh token for g. It fails only
+// when a JWT access token cannot be signed, before anything is recorded.
+func (st *store) issueTokensLocked(g *grant, scope []string) (tokenSet, error) {
 	now := st.now()
-	ts := tokenSet{grant: *g, access: randomString(), refresh: randomString(), scope: scope}
-	st.accessTokens[ts.access] = &accessToken{grant: g, scope: scope, expires: now.Add(st.accessTTL)}
+	expires := now.Add(st.accessTTL)
+	access, err := st.newAccessToken(g, scope, now, expires)
+	if err != nil {
+		return tokenSet{}, err
+	}
+	ts := tokenSet{grant: *g, access: access, refresh: randomString(), scope: scope}
+	st.accessTokens[ts.access] = &accessToken{grant: g, scope: scope, issued: now, expires: expires}
 	st.refreshTokens[ts.refresh] = &refreshToken{grant: g, expires: now.Add(st.refreshTTL)}
-	return ts
+	return ts, nil
 }
 
-// accessToken returns the grant and scope behind a valid access token.
-func (st *store) accessToken(token string) (grant, []string, bool) {
+// activeAccessToken is what the stand-in knows of a valid access token.
+type activeAccessToken struct {
+	grant
+	scope           []string
+	issued, expires time.Time
+}
+
+// accessToken returns what is behind a valid access token: known, neither
+// expired nor revoked.
+func (st *store) accessToken(token string) (activeAccessToken, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	at, ok := st.accessTokens[token]
 	if !ok || at.grant.revoked || !st.now().Before(at.expires) {
-		return grant{}, nil, false
+		return activeAccessToken{}, false
 	}
-	return *at.grant, at.scope, true
+	return activeAccessToken{grant: *at.grant, scope: at.scope, issued: at.issued, expires: at.expires}, true
 }
 
 // revoke implements RFC 7009 for tokens of clientID. Revoking a refresh token

@@ -158,5 +158,5 @@ func (s *Server) idToken(t tokenSet) (string, error) {
 			claims[name] = value
 		}
 	}
-	return sign(s.key.idTokens, claims)
+	return sign(s.keys.signing().idTokens, claims)
 }

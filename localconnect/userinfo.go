@@ -25,14 +25,14 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, &oauthError{http.StatusUnauthorized, "invalid_request", "send the access token as Authorization: Bearer"})
 		return
 	}
-	g, scope, ok := s.store.accessToken(token)
-	user, known := s.user(g.sub)
+	at, ok := s.store.accessToken(token)
+	user, known := s.user(at.sub)
 	if !ok || !known {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="the access token is unknown, expired or revoked"`)
 		writeOAuthError(w, &oauthError{http.StatusUnauthorized, "invalid_token", "the access token is unknown, expired or revoked"})
 		return
 	}
-	claims := userClaims(user, scope)
+	claims := userClaims(user, at.scope)
 	if faults.UserinfoSubject != "" {
 		claims["sub"] = faults.UserinfoSubject
 	}

@@ -70,20 +70,22 @@ func TestUserinfoAnswers401(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newTestEnv(t)
-			reply := e.codeFlow(publicClient, nil)
-			if resp, _ := e.userinfo(reply.AccessToken); resp.status != http.StatusOK {
-				t.Fatalf("userinfo before = %d, want 200", resp.status)
-			}
-			resp, _ := e.userinfo(tt.spoil(e, reply))
-			if resp.status != http.StatusUnauthorized {
-				t.Fatalf("userinfo = %d, want 401", resp.status)
-			}
-			if got := resp.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, `Bearer error="invalid_token"`) {
-				t.Errorf("WWW-Authenticate = %q, want Bearer error=\"invalid_token\"", got)
-			}
-		})
+		for _, format := range []AccessTokenFormat{OpaqueAccessTokens, JWTAccessTokens} {
+			t.Run(tt.name+" ("+string(format)+" access tokens)", func(t *testing.T) {
+				e := newTestEnv(t, withAccessTokens(format))
+				reply := e.codeFlow(publicClient, nil)
+				if resp, _ := e.userinfo(reply.AccessToken); resp.status != http.StatusOK {
+					t.Fatalf("userinfo before = %d, want 200", resp.status)
+				}
+				resp, _ := e.userinfo(tt.spoil(e, reply))
+				if resp.status != http.StatusUnauthorized {
+					t.Fatalf("userinfo = %d, want 401", resp.status)
+				}
+				if got := resp.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, `Bearer error="invalid_token"`) {
+					t.Errorf("WWW-Authenticate = %q, want Bearer error=\"invalid_token\"", got)
+				}
+			})
+		}
 	}
 
 	t.Run("without a token", func(t *testing.T) {
