@@ -151,6 +151,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	servers = append(servers, site)
 	logger.Info("CONNECT sample is running", "config", cfg)
+	// Last, and plain, so a developer sees where to go without reading
+	// key=value pairs.
+	fmt.Fprintf(stdout, "open %s\n", cfg.BaseURL)
 
 	// Load discovery now rather than on the first visitor's click. A
 	// failure is not fatal: the client retries on the next request.

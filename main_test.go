@@ -65,9 +65,9 @@ func TestRun(t *testing.T) {
 		"LOCAL_CONNECT_URL": "http://localhost:" + strconv.Itoa(standInPort),
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	stderr := &syncBuffer{}
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"connect-sample"}, env(vars), &bytes.Buffer{}, stderr) }()
+	go func() { done <- run(ctx, []string{"connect-sample"}, env(vars), stdout, stderr) }()
 	t.Cleanup(stop)
 
 	t.Run("it starts the app and the stand-in, and becomes ready", func(t *testing.T) {
@@ -84,6 +84,9 @@ func TestRun(t *testing.T) {
 				t.Fatalf("/readyz not 200 after 10s: %v\n%s", err, stderr)
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+		if want := "open " + vars["APP_BASE_URL"] + "\n"; stdout.String() != want {
+			t.Errorf("start-up printed %q on stdout, want the plain line %q", stdout.String(), want)
 		}
 		for _, warning := range []string{"CONNECT_ISSUER is not set", "REDIS_URL is not set", "SESSION_SECRET is not set"} {
 			if !strings.Contains(stderr.String(), warning) {

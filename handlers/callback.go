@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -67,6 +68,11 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A login that replaces one (a step-up) leaves no grant behind.
 	app.revokeTokens(r.Context(), replaced)
+	if slices.Contains(login.Claims.AMR, "SSO") {
+		// The user saw no page at CONNECT: say why, or a login that
+		// asked for nothing looks like a fault.
+		app.Messages.Set(w, messageSilentLogin)
+	}
 	http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
 	return nil
 }
@@ -86,6 +92,10 @@ func (app *App) stepUpByAnotherUser(r *http.Request) error {
 	}
 	return &pageError{status: http.StatusForbidden, title: "That was another user", message: message, err: connect.ErrSubjectChanged}
 }
+
+// messageSilentLogin is the one-time message after a login CONNECT
+// completed without asking the user anything.
+const messageSilentLogin = "You were logged in without a password: CONNECT already knew this browser (single sign-on, amr SSO)."
 
 // loginRefused handles a callback with error=: CONNECT did not log the user
 // in. Its error code and description are for developers, so they go to the

@@ -24,7 +24,11 @@ func TestSilentSSOCheck(t *testing.T) {
 		}
 		r = b.get(r.location)
 		wantStatus(t, "callback", r, http.StatusSeeOther)
-		wantStatus(t, "GET /protected", b.get(r.location), http.StatusOK)
+		page := b.get(r.location)
+		wantStatus(t, "GET /protected", page, http.StatusOK)
+		if !strings.Contains(page.body, "logged in without a password") {
+			t.Error("a silent login does not say it was one")
+		}
 		if amr := sessionClaims(t, site, b).AMR; !strings.Contains(strings.Join(amr, " "), "SSO") {
 			t.Errorf("amr = %v, want SSO among the methods", amr)
 		}
