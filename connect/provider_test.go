@@ -29,7 +29,7 @@ import (
 // endpoint received. Tests sign tokens with its keys (or others) directly,
 // so a case can break exactly one rule.
 type testProvider struct {
-	t       *testing.T
+	t       testing.TB
 	server  *httptest.Server
 	issuer  string
 	secret  string // the registered client's secret; "" for a public client
@@ -88,7 +88,7 @@ type providerOptions struct {
 	key           *testKey // nil for a fresh RSA key, "key-1"
 }
 
-func newTestProvider(t *testing.T, opts providerOptions) *testProvider {
+func newTestProvider(t testing.TB, opts providerOptions) *testProvider {
 	t.Helper()
 	p := &testProvider{t: t, secret: opts.secret, clock: &testClock{}, leaveOut: opts.leaveOut, introspection: opts.introspection,
 		faults: map[string]int{}, codes: map[string]authorization{}, refreshTokens: map[string]string{},
@@ -116,7 +116,7 @@ func newTestProvider(t *testing.T, opts providerOptions) *testProvider {
 }
 
 // newClient is a client of this provider, as an app would configure it.
-func (p *testProvider) newClient(t *testing.T, change ...func(*Config)) *Client {
+func (p *testProvider) newClient(t testing.TB, change ...func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{
 		Issuer:                p.issuer,
