@@ -32,6 +32,12 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	}
 	state := connect.NewState()
 	logoutURL, err := app.Connect.LogoutURL(r.Context(), idTokenHint, state)
+	if errors.Is(err, connect.ErrNoEndSession) {
+		// The provider has no end-session endpoint (the button is not
+		// offered then): logging out of this app is all there is.
+		app.render(w, r, http.StatusOK, "logged_out.html", loggedOutPage{AppOnly: true})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

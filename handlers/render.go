@@ -53,6 +53,9 @@ type templateData struct {
 	StandInURL string
 	RequestID  string
 	Page       any
+
+	// LogoutEverywhere: SSO, and the provider has an end-session endpoint.
+	LogoutEverywhere bool
 }
 
 func (app *App) newTemplateData(r *http.Request, page any) templateData {
@@ -62,6 +65,7 @@ func (app *App) newTemplateData(r *http.Request, page any) templateData {
 		RequestID:  requestID(r.Context()),
 		Page:       page,
 	}
+	d.LogoutEverywhere = app.SSO && app.Connect.CanLogOutEverywhere()
 	if hasSession(r.Context()) {
 		// requireLogin has decoded the user already on private pages.
 		if u, ok := r.Context().Value(userKey).(*store.User); ok {
