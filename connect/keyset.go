@@ -13,17 +13,16 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// tokenSource is where a signed token came from. It decides whether a kid
-// we do not hold may make us fetch CONNECT's key set again:
+// tokenSource is where a signed token came from, which decides whether a
+// kid we do not hold may make us fetch CONNECT's key set again. From the
+// token endpoint, where only CONNECT answers, always: a new kid means a
+// rotated key, and refusing would lose a login. From anyone (logout and
+// access tokens): once per interval, so forged tokens cannot make us hammer
+// CONNECT; a kid still unknown then fails the signature, as invalid.
 type tokenSource int
 
 const (
-	// fromTokenEndpoint always may: only CONNECT answers there, so a new
-	// kid means CONNECT rotated its key, and refusing would lose a login.
 	fromTokenEndpoint tokenSource = iota
-	// fromAnyone (logout and access tokens, which anyone can post) may
-	// cause one fetch per interval, so forged tokens cannot make us hammer
-	// CONNECT. A kid still unknown then fails the signature: invalid.
 	fromAnyone
 )
 
@@ -74,13 +73,20 @@ func (k *keySet) learn(raw string, from tokenSource) error {
 // fetch runs once per pending fetch, bounded by the HTTP client's timeout
 // and no caller's context: everyone waiting gets its outcome.
 func (k *keySet) fetch() error {
-	var set jose.JSONWebKeySet
+	var set struct{ Keys []json.RawMessage }
+	var keys jose.JSONWebKeySet
 	resp, err := k.client.Get(k.url)
 	if err == nil {
 		defer resp.Body.Close()
 		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set)
-		if resp.StatusCode != http.StatusOK || len(set.Keys) == 0 {
-			err = fmt.Errorf("key set answered %s with %d keys (%v)", resp.Status, len(set.Keys), err)
+		for _, raw := range set.Keys {
+			var key jose.JSONWebKey // keys of types we do not know are skipped (RFC 7517 5), symmetric ones too
+			if key.UnmarshalJSON(raw) == nil && key.IsPublic() {
+				keys.Keys = append(keys.Keys, key)
+			}
+		}
+		if resp.StatusCode != http.StatusOK || len(keys.Keys) == 0 {
+			err = fmt.Errorf("key set answered %s with %d usable keys (%v)", resp.Status, len(keys.Keys), err)
 		}
 	}
 	if k.fetched != nil {
@@ -89,7 +95,7 @@ func (k *keySet) fetch() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if err == nil {
-		k.keys = set
+		k.keys = keys
 	}
 	k.pending = nil
 	return err

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -166,5 +167,21 @@ func TestAFailedFetchKeepsTheLastGoodKeys(t *testing.T) {
 	}
 	if _, err := client.VerifyLogoutToken(t.Context(), forged); !errors.Is(err, ErrLogoutTokenInvalid) {
 		t.Fatalf("the new kid again within the interval: %v, want ErrLogoutTokenInvalid", err)
+	}
+}
+
+func TestKeysOfTypesWeDoNotKnowAreSkipped(t *testing.T) {
+	provider := newTestProvider(t, providerOptions{})
+	provider.extraKeys = []json.RawMessage{
+		json.RawMessage(`{"kty":"OKP","crv":"X25519","kid":"enc-1","use":"enc","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}`),
+		json.RawMessage(`{"kty":"oct","kid":"key-1","k":"c2hhcmVkLXNlY3JldC1vZi10aGUtY2xpZW50"}`),
+	}
+	client := provider.newClient(t)
+	if _, err := client.VerifyIDToken(t.Context(), provider.sign("JWT", provider.idClaims()), Expectations{}); err != nil {
+		t.Fatalf("token under the RSA key beside keys of other types: %v, want success", err)
+	}
+	hmac := signWith(t, testKey{id: "key-1", key: []byte("shared-secret-of-the-client, 32 bytes at least"), alg: jose.HS256}, "JWT", provider.idClaims())
+	if _, err := client.VerifyIDToken(t.Context(), hmac, Expectations{}); !errors.Is(err, ErrIDTokenInvalid) {
+		t.Errorf("HS256 token under a symmetric key the set published: %v, want ErrIDTokenInvalid", err)
 	}
 }

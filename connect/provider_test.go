@@ -37,9 +37,10 @@ type testProvider struct {
 	fetches atomic.Int32 // of the JWK set
 
 	mu            sync.Mutex
-	keys          []testKey // all published; keys[0] signs
-	leaveOut      []string  // discovery fields to leave out
-	introspection bool      // whether discovery lists introspection
+	keys          []testKey         // all published; keys[0] signs
+	extraKeys     []json.RawMessage // published as they are, after keys
+	leaveOut      []string          // discovery fields to leave out
+	introspection bool              // whether discovery lists introspection
 	faults        map[string]int
 	jwksGate      chan struct{} // when set, the JWK set answers once it is closed
 	alterAnswer   func(answer, idClaims map[string]any)
@@ -179,9 +180,14 @@ func (p *testProvider) handleKeys(w http.ResponseWriter, r *http.Request) {
 	p.fetches.Add(1)
 	p.mu.Lock()
 	gate, status := p.jwksGate, p.faults["jwks"]
-	set := jose.JSONWebKeySet{}
+	var set struct {
+		Keys []any `json:"keys"`
+	}
 	for _, k := range p.keys {
 		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.key.(crypto.Signer).Public(), KeyID: k.id, Algorithm: string(k.alg), Use: "sig"})
+	}
+	for _, k := range p.extraKeys {
+		set.Keys = append(set.Keys, k)
 	}
 	p.mu.Unlock()
 	if gate != nil {
