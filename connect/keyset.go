@@ -80,8 +80,8 @@ func (k *keySet) fetch() error {
 		defer resp.Body.Close()
 		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set)
 		for _, raw := range set.Keys {
-			var key jose.JSONWebKey // keys of types we do not know are skipped (RFC 7517 5), symmetric ones too
-			if key.UnmarshalJSON(raw) == nil && key.IsPublic() {
+			var key jose.JSONWebKey // one of a type we do not know is skipped (RFC 7517 5)
+			if key.UnmarshalJSON(raw) == nil {
 				keys.Keys = append(keys.Keys, key)
 			}
 		}
