@@ -60,8 +60,9 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Endpoints are CONNECT's URLs as found by discovery, with CONNECT's own
-// paths filled in where the discovery document is silent.
+// Endpoints are the provider's URLs as found by discovery. Where the
+// document names no revocation or end-session endpoint, Config's are used,
+// and on CONNECT's own hosts CONNECT's documented paths.
 type Endpoints struct {
 	Authorization string
 	Token         string

@@ -82,3 +82,41 @@ func TestAProviderWithoutEndSessionOrRevocation(t *testing.T) {
 		wantLoggedOut(t, site, b)
 	})
 }
+
+// withTokenType serves the stand-in with its token answers' token_type
+// replaced, as a provider issuing other than bearer tokens would.
+func withTokenType(standIn http.Handler, tokenType string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/token") {
+			standIn.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		standIn.ServeHTTP(rec, r)
+		var answer map[string]any
+		if json.Unmarshal(rec.Body.Bytes(), &answer) == nil && rec.Code == http.StatusOK {
+			answer["token_type"] = tokenType
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		json.NewEncoder(w).Encode(answer)
+	})
+}
+
+func TestATokenTypeOtherThanBearerEndsTheLogin(t *testing.T) {
+	site := newTestSite(t, siteOptions{clientSecret: "the-client-secret-from-registration"})
+	site.issuer.Config.Handler = withTokenType(site.provider, "N_A")
+	b := newBrowser(t)
+	callback := b.loginAt(b.startLogin(site, ""), testUser().Sub, true, "login").location
+	r := b.get(callback)
+	wantStatus(t, "callback with token_type N_A", r, http.StatusBadGateway)
+	if !strings.Contains(r.body, "answer was not accepted") {
+		t.Errorf("502 page does not say CONNECT's answer was not accepted:\n%s", r.body)
+	}
+	wantLoggedOut(t, site, b)
+	token := site.provider.Requests("token")
+	revoked := site.provider.Requests("revoke")
+	if len(token) != 1 || len(revoked) != 2 {
+		t.Fatalf("%d token requests and %d revocations, want 1 and 2: both tokens revoked", len(token), len(revoked))
+	}
+}
