@@ -143,7 +143,7 @@ func TestAccessTokenAsAJWT(t *testing.T) {
 		client := provider.newClient(t)
 		before := provider.fetches.Load()
 		for i := range 50 {
-			forged := signWith(t, testKey{id: "made-up-" + string(rune('a'+i%26)) + string(rune('a'+i/26)), key: newECKey(t), alg: jose.ES256}, "at+jwt", valid)
+			forged := signWith(t, testKey{id: randomValue()[:8], key: newECKey(t), alg: jose.ES256}, "at+jwt", valid)
 			if _, err := client.ValidateAccessToken(t.Context(), forged, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
 				t.Fatalf("forged token %d: %v, want ErrInvalidAccessToken", i+1, err)
 			}
