@@ -1,12 +1,3 @@
-// Package connect is a small client for Telenor CONNECT ID, the OAuth 2.0 and
-// OpenID Connect authorization server. It covers what a web site does at
-// CONNECT: discovery, the authorization URL, the code exchange, ID token
-// checks, userinfo, refresh, revocation and the logout URL.
-//
-// It knows nothing of HTTP handlers or sessions, so it can be lifted into
-// another application as it is. It works against any standards-compliant
-// OpenID provider; the CONNECT-specific parts are the claims (acr, td_sls,
-// sid, ...) and the fallback endpoint paths.
 package connect
 
 import (
@@ -20,13 +11,9 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 )
-
-// ErrUnavailable means CONNECT could not be reached or answered with a
-// server error. Callers show a "try again later" page (503); nothing the
-// visitor did is wrong.
-var ErrUnavailable = errors.New("connect: CONNECT is unavailable")
 
 // Config is what the client needs to know about CONNECT and about itself.
 type Config struct {
@@ -49,11 +36,23 @@ type Config struct {
 	// HTTPClient makes every back-end call to CONNECT. It must have a
 	// timeout: a hanging provider must not hang the app.
 	HTTPClient *http.Client
+	// EndSessionEndpoint and RevocationEndpoint name those endpoints for a
+	// provider whose discovery document leaves them out. CONNECT's own
+	// hosts need neither (see isConnectHost). With neither discovery nor
+	// these naming one, the provider has none: LogoutURL answers
+	// ErrNoEndSession, and Revoke makes no call.
+	EndSessionEndpoint string
+	RevocationEndpoint string
 	// KeyRefetchInterval is the least time between two fetches of CONNECT's
-	// JWK set. go-oidc fetches it again for every token that does not
-	// verify with the keys it has, so without a limit anyone could make us
-	// hammer CONNECT by posting forged logout tokens. Zero means 10 seconds.
+	// JWK set caused by tokens anyone can send us (logout tokens, access
+	// tokens), so forged ones cannot make us hammer CONNECT. An ID token
+	// from the token endpoint may always cause one. Zero means 10 seconds.
 	KeyRefetchInterval time.Duration
+	// KeySetFetched, when set, is called after every fetch of the JWK set
+	// with its outcome (nil on success): a hook for the app's metrics, so
+	// this package needs no metrics library. It must return quickly and
+	// must not call the Client.
+	KeySetFetched func(err error)
 	// ClockSkew is how far CONNECT's clock may be from ours when checking
 	// iat, exp and auth_time. Zero means one minute.
 	ClockSkew time.Duration
@@ -61,15 +60,20 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Endpoints are CONNECT's URLs as found by discovery, with CONNECT's own
-// paths filled in where the discovery document is silent.
+// Endpoints are the provider's URLs as found by discovery. Where the
+// document names no revocation or end-session endpoint, Config's are used,
+// and on CONNECT's own hosts CONNECT's documented paths.
 type Endpoints struct {
 	Authorization string
 	Token         string
 	UserInfo      string
 	JWKS          string
+	// Revocation and EndSession are empty when the provider has none (see
+	// Config.EndSessionEndpoint); Introspection is empty when discovery
+	// lists none.
 	Revocation    string
 	EndSession    string
+	Introspection string
 }
 
 // Client talks to CONNECT. It is safe for concurrent use. Discovery happens
@@ -81,11 +85,6 @@ type Client struct {
 	// backgroundCtx carries our HTTP client, and no request's values, for
 	// the fetches made on behalf of every caller (discovery).
 	backgroundCtx context.Context
-	// keySetCtx does the same for go-oidc's JWK set fetches, through
-	// keyFetches, which fetches at most once per KeyRefetchInterval. That
-	// client fetches nothing but the JWK set.
-	keySetCtx  context.Context
-	keyFetches *keyFetches
 
 	mu          sync.Mutex
 	provider    *provider     // nil until discovery succeeds
@@ -98,17 +97,18 @@ type Client struct {
 type provider struct {
 	endpoints Endpoints
 	oauth2    oauth2.Config
-	verifier  *oidc.IDTokenVerifier
+	keys      *keySet
+	verifier  *oidc.IDTokenVerifier // ID and logout tokens: audience is us
 }
 
 // discoveryRetryInterval keeps a failing CONNECT from being asked on every
 // request: at most one discovery attempt per interval.
 const discoveryRetryInterval = 5 * time.Second
 
-// signingAlgorithms are the only ID token algorithms we accept. "none" and
+// signingAlgorithms are the only token algorithms we accept. "none" and
 // the HMAC family are refused: HS256 would be keyed with the client secret,
 // which a public client does not have and a confidential one shares.
-var signingAlgorithms = []string{oidc.RS256, oidc.ES256}
+var signingAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 
 // New checks the configuration and returns a client. It does not contact
 // CONNECT; the first call that needs CONNECT does.
@@ -118,6 +118,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	if !containsScope(cfg.Scopes, oidc.ScopeOpenID) {
 		return nil, errors.New(`connect: Scopes must contain "openid"`)
+	}
+	for _, endpoint := range []string{cfg.Issuer, cfg.EndSessionEndpoint, cfg.RevocationEndpoint} {
+		if u, err := url.Parse(endpoint); endpoint != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+			return nil, fmt.Errorf("connect: %q is not an absolute URL", endpoint)
+		}
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -131,14 +136,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	keyFetches := newKeyFetches(cfg.HTTPClient.Transport, cfg.KeyRefetchInterval, cfg.Now)
-	keySetClient := *cfg.HTTPClient // same timeout, redirect policy and jar
-	keySetClient.Transport = keyFetches
 	return &Client{
 		cfg:           cfg,
 		backgroundCtx: oidc.ClientContext(context.Background(), cfg.HTTPClient),
-		keySetCtx:     oidc.ClientContext(context.Background(), &keySetClient),
-		keyFetches:    keyFetches,
 	}, nil
 }
 
@@ -221,35 +221,29 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 		return nil, err
 	}
 	var extra struct {
-		Revocation string `json:"revocation_endpoint"`
-		EndSession string `json:"end_session_endpoint"`
+		JWKS          string `json:"jwks_uri"`
+		Revocation    string `json:"revocation_endpoint"`
+		EndSession    string `json:"end_session_endpoint"`
+		Introspection string `json:"introspection_endpoint"`
 	}
 	if err := op.Claims(&extra); err != nil {
 		return nil, fmt.Errorf("read discovery document: %w", err)
-	}
-	base, err := hostOf(c.cfg.Issuer)
-	if err != nil {
-		return nil, err
 	}
 	endpoints := Endpoints{
 		Authorization: op.Endpoint().AuthURL,
 		Token:         op.Endpoint().TokenURL,
 		UserInfo:      op.UserInfoEndpoint(),
-		Revocation:    orDefault(extra.Revocation, base+"/oauth/revoke"),
-		EndSession:    orDefault(extra.EndSession, base+"/oauth/logout"),
+		JWKS:          extra.JWKS,
+		Revocation:    c.endpoint(extra.Revocation, c.cfg.RevocationEndpoint, "/oauth/revoke"),
+		EndSession:    c.endpoint(extra.EndSession, c.cfg.EndSessionEndpoint, "/oauth/logout"),
+		Introspection: extra.Introspection,
 	}
-	var jwks struct {
-		URI string `json:"jwks_uri"`
-	}
-	_ = op.Claims(&jwks)
-	endpoints.JWKS = jwks.URI
-	c.keyFetches.setURL(jwks.URI)
-
 	authStyle := oauth2.AuthStyleInHeader
 	if c.cfg.ClientSecret == "" {
 		// Public client: client_id in the body, no secret at all.
 		authStyle = oauth2.AuthStyleInParams
 	}
+	keys := &keySet{url: endpoints.JWKS, client: c.cfg.HTTPClient, interval: c.cfg.KeyRefetchInterval, now: c.cfg.Now, fetched: c.cfg.KeySetFetched}
 	return &provider{
 		endpoints: endpoints,
 		oauth2: oauth2.Config{
@@ -263,35 +257,58 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 				AuthStyle: authStyle,
 			},
 		},
-		verifier: oidc.NewVerifier(c.cfg.Issuer, keySet{oidc.NewRemoteKeySet(c.keySetCtx, endpoints.JWKS), c.keyFetches}, &oidc.Config{
-			ClientID:             c.cfg.ClientID,
-			SupportedSigningAlgs: signingAlgorithms,
-			// exp gets the same allowance for clock skew as iat.
-			Now: func() time.Time { return c.cfg.Now().Add(-c.cfg.ClockSkew) },
-		}),
+		keys:     keys,
+		verifier: c.verifier(keys, c.cfg.ClientID),
 	}, nil
+}
+
+// verifier is go-oidc's half of checking a signed token meant for
+// audience: signature (with keys), algorithm, iss, aud and exp.
+func (c *Client) verifier(keys *keySet, audience string) *oidc.IDTokenVerifier {
+	algorithms := make([]string, len(signingAlgorithms))
+	for i, a := range signingAlgorithms {
+		algorithms[i] = string(a)
+	}
+	return oidc.NewVerifier(c.cfg.Issuer, keys, &oidc.Config{
+		ClientID:             audience,
+		SupportedSigningAlgs: algorithms,
+		// exp gets the same allowance for clock skew as iat.
+		Now: func() time.Time { return c.cfg.Now().Add(-c.cfg.ClockSkew) },
+	})
+}
+
+// endpoint picks an endpoint discovery may leave out: the one discovery
+// names, else the one Config names, else, on CONNECT's own hosts only,
+// CONNECT's documented path. Guessing a path on another provider would
+// send browsers and tokens to a URL it does not serve; "" says it has none.
+func (c *Client) endpoint(discovered, configured, connectPath string) string {
+	switch {
+	case discovered != "":
+		return discovered
+	case configured != "":
+		return configured
+	}
+	u, err := url.Parse(c.cfg.Issuer)
+	if err != nil || !isConnectHost(u.Hostname()) {
+		return ""
+	}
+	// The paths hang off the host, not the issuer.
+	return u.Scheme + "://" + u.Host + connectPath
+}
+
+// isConnectHost reports whether host is one of Telenor CONNECT ID's own,
+// whose endpoint paths we know: the one list of them.
+func isConnectHost(host string) bool {
+	switch strings.ToLower(host) {
+	case "connect.telenordigital.com", "connect.staging.telenordigital.com":
+		return true
+	}
+	return false
 }
 
 // backEndContext hands our HTTP client to x/oauth2 and go-oidc for one call.
 func (c *Client) backEndContext(ctx context.Context) context.Context {
 	return oidc.ClientContext(context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient), c.cfg.HTTPClient)
-}
-
-// hostOf returns scheme://host of the issuer: CONNECT's fallback endpoint
-// paths (/oauth/revoke, /oauth/logout) hang off the host, not the issuer.
-func hostOf(issuer string) (string, error) {
-	u, err := url.Parse(issuer)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return "", fmt.Errorf("issuer %q is not an absolute URL", issuer)
-	}
-	return u.Scheme + "://" + u.Host, nil
-}
-
-func orDefault(value, fallback string) string {
-	if value == "" {
-		return fallback
-	}
-	return value
 }
 
 func containsScope(scopes []string, want string) bool {

@@ -16,12 +16,15 @@ type Login struct {
 }
 
 // Exchange redeems an authorization code at the token endpoint, with the
-// PKCE verifier from the same PendingLogin, and checks the ID token against
-// what that request asked. Confidential clients authenticate with HTTP
-// Basic; public clients send only their client_id in the body.
+// PKCE verifier from the same PendingLogin, and checks the answer: a Bearer
+// token_type, an ID token that passes every check against what the request
+// asked, and whose at_hash, if any, matches the access token. Confidential
+// clients authenticate with HTTP Basic; public clients send only their
+// client_id in the body.
 //
 // The code is single-use and short-lived: call this at once, and only after
-// the state has been matched to this browser.
+// the state has been matched to this browser. An answer that fails a check
+// has its tokens revoked before the error returns.
 func (c *Client) Exchange(ctx context.Context, code string, pending PendingLogin) (*Login, error) {
 	p, err := c.discovered(ctx)
 	if err != nil {
@@ -31,8 +34,11 @@ func (c *Client) Exchange(ctx context.Context, code string, pending PendingLogin
 	if err != nil {
 		return nil, classify("exchange code", err)
 	}
-	tokens := c.tokenSetFrom(tok, strings.Join(c.cfg.Scopes, " "))
-	claims, err := c.checkLogin(ctx, tokens, pending)
+	tokens, err := c.tokenSetFrom(tok, strings.Join(c.cfg.Scopes, " "))
+	var claims *Claims
+	if err == nil {
+		claims, err = c.checkLogin(ctx, p, tokens, pending)
+	}
 	if err != nil {
 		// Tokens we will not use must not stay valid at CONNECT; the
 		// check's error is the one that matters.
@@ -43,19 +49,27 @@ func (c *Client) Exchange(ctx context.Context, code string, pending PendingLogin
 }
 
 // checkLogin checks a code exchange's answer: an ID token, for openid, that
-// passes every check against what the request asked.
-func (c *Client) checkLogin(ctx context.Context, tokens TokenSet, pending PendingLogin) (*Claims, error) {
+// passes every check against what the request asked and is bound to the
+// access token by at_hash when it has one.
+func (c *Client) checkLogin(ctx context.Context, p *provider, tokens TokenSet, pending PendingLogin) (*Claims, error) {
 	if tokens.IDToken == "" {
 		return nil, ErrIDTokenMissing
 	}
 	if missing := scopeMissing([]string{"openid"}, tokens.Scope); len(missing) > 0 {
 		return nil, fmt.Errorf("%w: granted scope %q lacks openid", ErrBadResponse, tokens.Scope)
 	}
-	return c.VerifyIDToken(ctx, tokens.IDToken, Expectations{
+	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, Expectations{
 		Nonce:  pending.Nonce,
 		ACR:    pending.ACRValues,
 		MaxAge: pending.MaxAge,
 	})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAccessTokenHash(idToken, tokens.AccessToken); err != nil {
+		return nil, err
+	}
+	return claims, nil
 }
 
 // MissingScopes returns the scopes the client asked for that CONNECT did not

@@ -4,29 +4,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-)
-
-// The checks of OIDC Core 3.1.3.7 that go-oidc leaves to its caller. Each
-// has its own error so a log line says exactly which check failed.
-var (
-	ErrIDTokenMissing      = errors.New("connect: token response has no id_token")
-	ErrIDTokenInvalid      = errors.New("connect: ID token rejected") // signature, alg, iss, aud or exp: go-oidc's checks
-	ErrNonceMismatch       = errors.New("connect: ID token nonce does not match the request")
-	ErrMissingSubject      = errors.New("connect: ID token has no sub")
-	ErrUntrustedAudience   = errors.New("connect: ID token has an audience other than this client")
-	ErrAuthorizedParty     = errors.New("connect: ID token azp is not this client")
-	ErrIssuedAt            = errors.New("connect: ID token iat is missing or outside the allowed window")
-	ErrInsufficientACR     = errors.New("connect: ID token acr is below the level requested")
-	ErrAuthTimeTooOld      = errors.New("connect: ID token auth_time is older than max_age allows")
-	ErrSubjectChanged      = errors.New("connect: ID token is for another user than the session's")
-	ErrUserInfoSubMismatch = errors.New("connect: userinfo sub differs from the ID token's")
 )
 
 // ClaimError is an ID token that is valid but does not satisfy what was
@@ -90,28 +73,65 @@ type Expectations struct {
 }
 
 // VerifyIDToken runs every check OIDC Core 3.1.3.7 asks of a relying party
-// and returns the token's claims. go-oidc checks the signature (with a key
-// from the cached JWK set, refetched once on an unknown kid), the algorithm,
-// iss, aud and exp; the rest is done here.
+// and returns the token's claims. go-oidc checks the signature, the
+// algorithm, iss, aud and exp; the rest is done here.
+//
+// raw must come from CONNECT's token endpoint, as in Exchange and Refresh:
+// a kid we do not know then means CONNECT rotated its key, and the key set
+// is fetched again at once (see keyset.go).
 func (c *Client) VerifyIDToken(ctx context.Context, raw string, want Expectations) (*Claims, error) {
 	p, err := c.discovered(ctx)
 	if err != nil {
 		return nil, err
 	}
-	token, err := verifySigned(c, ctx, ErrIDTokenInvalid, func(ctx context.Context) (*oidc.IDToken, error) {
-		return p.verifier.Verify(ctx, raw)
-	})
+	claims, _, err := c.verifyIDToken(ctx, p, raw, want)
+	return claims, err
+}
+
+// verifyIDToken is VerifyIDToken, also returning go-oidc's token for the
+// at_hash check.
+func (c *Client) verifyIDToken(ctx context.Context, p *provider, raw string, want Expectations) (*Claims, *oidc.IDToken, error) {
+	token, err := verifySigned(ctx, p.keys, raw, fromTokenEndpoint, ErrIDTokenInvalid, p.verifier.Verify)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var claims Claims
 	if err := token.Claims(&claims); err != nil {
-		return nil, fmt.Errorf("%w: claims: %v", ErrIDTokenInvalid, err)
+		return nil, nil, fmt.Errorf("%w: claims: %v", ErrIDTokenInvalid, err)
 	}
 	if err := c.checkClaims(&claims, want); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &claims, nil
+	return &claims, token, nil
+}
+
+// verifySigned runs one of go-oidc's verifications of raw, once the key set
+// has had the chance raw's source gives it to learn a new key. Keys that
+// could not be fetched are ErrUnavailable; whatever go-oidc refuses,
+// including a key we still do not know, is the invalid error given.
+func verifySigned[T any](ctx context.Context, keys *keySet, raw string, from tokenSource, invalid error, verify func(context.Context, string) (T, error)) (T, error) {
+	var zero T
+	if err := keys.learn(raw, from); err != nil {
+		return zero, err
+	}
+	v, err := verify(ctx, raw)
+	if err != nil {
+		return zero, fmt.Errorf("%w: %v", invalid, err)
+	}
+	return v, nil
+}
+
+// checkAccessTokenHash checks the at_hash of an ID token, when it has one,
+// against the access token that came with it (OIDC Core 3.1.3.8: optional
+// in the code flow, but when present it binds the two).
+func checkAccessTokenHash(token *oidc.IDToken, accessToken string) error {
+	if token.AccessTokenHash == "" {
+		return nil
+	}
+	if err := token.VerifyAccessToken(accessToken); err != nil {
+		return fmt.Errorf("%w (%v)", ErrAccessTokenHash, err)
+	}
+	return nil
 }
 
 func (c *Client) checkClaims(claims *Claims, want Expectations) error {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"time"
-
-	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // LogoutURL is where to send the browser to end the user's CONNECT session
@@ -15,10 +13,16 @@ import (
 // its session and sends the browser back to the registered post-logout
 // redirect URI with the same state. Without this, an SSO user who "logged
 // out" is logged straight back in by the next login.
+//
+// A provider without an end-session endpoint gives ErrNoEndSession: there
+// is no way to end its session from here, so do not offer it.
 func (c *Client) LogoutURL(ctx context.Context, idTokenHint, state string) (string, error) {
 	p, err := c.discovered(ctx)
 	if err != nil {
 		return "", err
+	}
+	if p.endpoints.EndSession == "" {
+		return "", ErrNoEndSession
 	}
 	if c.cfg.PostLogoutRedirectURL == "" {
 		return "", errors.New("connect: PostLogoutRedirectURL is not configured")
@@ -33,6 +37,16 @@ func (c *Client) LogoutURL(ctx context.Context, idTokenHint, state string) (stri
 	q.Set("state", state)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// CanLogOutEverywhere reports whether the provider has an end-session
+// endpoint, for deciding whether to offer "log out everywhere". It never
+// contacts the provider, so pages can ask freely: until discovery has
+// succeeded it reports false.
+func (c *Client) CanLogOutEverywhere() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.provider != nil && c.provider.endpoints.EndSession != ""
 }
 
 // NewState returns a fresh random state for a logout round trip.
@@ -50,24 +64,22 @@ type LogoutToken struct {
 	Expiry time.Time
 }
 
-// ErrLogoutTokenInvalid is any reason to refuse a logout token; answer 400.
-var ErrLogoutTokenInvalid = errors.New("connect: logout token rejected")
-
 // VerifyLogoutToken checks a back-channel logout token (OIDC Back-Channel
 // Logout 2.6). go-oidc checks the signature (RS256/ES256 only, never
 // "none"), iss, aud, exp, jti, the events claim, sid or sub, and that there
 // is no nonce. We add what it leaves to us, as for ID tokens: no untrusted
-// audience, azp, and iat within the skew window. ErrLogoutTokenInvalid
-// means "answer 400"; ErrUnavailable (CONNECT's keys could not be fetched)
-// means "answer 503".
+// audience, azp, and iat within the skew window.
+//
+// Anyone can post a logout token, so one signed under a kid we do not know
+// makes us fetch CONNECT's keys at most once per KeyRefetchInterval; still
+// unknown, it is invalid. ErrLogoutTokenInvalid means "answer 400";
+// ErrUnavailable (CONNECT's keys could not be fetched) means "answer 503".
 func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToken, error) {
 	p, err := c.discovered(ctx)
 	if err != nil {
 		return nil, err
 	}
-	lt, err := verifySigned(c, ctx, ErrLogoutTokenInvalid, func(ctx context.Context) (*oidc.LogoutToken, error) {
-		return p.verifier.VerifyLogout(ctx, raw)
-	})
+	lt, err := verifySigned(ctx, p.keys, raw, fromAnyone, ErrLogoutTokenInvalid, p.verifier.VerifyLogout)
 	if err != nil {
 		return nil, err
 	}

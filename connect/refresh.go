@@ -2,7 +2,6 @@ package connect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,10 +16,6 @@ func NeedsRefresh(t TokenSet, now time.Time, margin time.Duration) bool {
 	return t.RefreshToken != "" && !t.Expiry.IsZero() && !now.Add(margin).Before(t.Expiry)
 }
 
-// ErrNoRefreshToken means the session holds no refresh token, so access
-// cannot be renewed without a new login.
-var ErrNoRefreshToken = errors.New("connect: no refresh token to refresh with")
-
 // Refreshed is the outcome of a refresh: the new tokens and, when CONNECT
 // sent a new ID token, its checked claims.
 type Refreshed struct {
@@ -33,8 +28,11 @@ type Refreshed struct {
 // caller must store the result before anyone uses the old one again. When
 // the response has no refresh token, the old one stays valid and is kept.
 //
-// A new ID token must be about the same user: iss, sub and aud equal to the
-// session's (OIDC Core 12.2); it carries no nonce.
+// The answer is checked as at login: token_type Bearer, and a new ID token
+// must be about the same user, with iss, sub and aud equal to the
+// session's (OIDC Core 12.2; it carries no nonce), and an at_hash, if any,
+// matching the new access token. The new tokens of a refused answer are
+// revoked.
 //
 // An invalid_grant error (see IsInvalidGrant) means the authorization is
 // gone: expired, revoked, or the user logged out at CONNECT.
@@ -56,7 +54,22 @@ func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) 
 	if err != nil {
 		return nil, classify("refresh tokens", err)
 	}
-	tokens := c.tokenSetFrom(tok, current.Scope)
+	tokens, err := c.tokenSetFrom(tok, current.Scope)
+	var refreshed *Refreshed
+	if err == nil {
+		refreshed, err = c.checkRefresh(ctx, p, tokens, current, session)
+	}
+	if err != nil {
+		// Only what this answer brought: a refresh token CONNECT did not
+		// replace is still the session's.
+		_ = c.RevokeTokens(ctx, TokenSet{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken})
+		return nil, fmt.Errorf("refresh tokens: %w", err)
+	}
+	return refreshed, nil
+}
+
+// checkRefresh checks a refresh's answer against the session it renews.
+func (c *Client) checkRefresh(ctx context.Context, p *provider, tokens, current TokenSet, session Claims) (*Refreshed, error) {
 	if tokens.RefreshToken == "" {
 		tokens.RefreshToken = current.RefreshToken
 	}
@@ -64,9 +77,12 @@ func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) 
 		tokens.IDToken = current.IDToken // keep one for id_token_hint at logout
 		return &Refreshed{Tokens: tokens}, nil
 	}
-	claims, err := c.VerifyIDToken(ctx, tokens.IDToken, Expectations{Previous: &session})
+	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, Expectations{Previous: &session})
 	if err != nil {
-		return nil, fmt.Errorf("refresh tokens: %w", err)
+		return nil, err
+	}
+	if err := checkAccessTokenHash(idToken, tokens.AccessToken); err != nil {
+		return nil, err
 	}
 	return &Refreshed{Tokens: tokens, Claims: claims}, nil
 }

@@ -19,25 +19,19 @@ import (
 //
 // A confidential client authenticates with HTTP Basic, a public client
 // sends its client_id in the body, as at the token endpoint.
+//
+// A provider without a revocation endpoint (see Config.RevocationEndpoint)
+// gets no call, and Revoke returns nil: there is nothing to revoke at, and
+// the token stays valid until it expires, as it would anyway.
 func (c *Client) Revoke(ctx context.Context, token, hint string) error {
 	p, err := c.discovered(ctx)
 	if err != nil {
 		return err
 	}
-	form := url.Values{"token": {token}, "token_type_hint": {hint}}
-	if !c.Confidential() {
-		form.Set("client_id", c.cfg.ClientID)
+	if p.endpoints.Revocation == "" {
+		return nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoints.Revocation, strings.NewReader(form.Encode()))
-	if err != nil {
-		return fmt.Errorf("revoke %s: %w", hint, err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if c.Confidential() {
-		// RFC 6749 2.3.1: id and secret are form-encoded before Basic.
-		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
-	}
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := c.postAuthenticated(ctx, p.endpoints.Revocation, url.Values{"token": {token}, "token_type_hint": {hint}})
 	if err != nil {
 		return classify("revoke "+hint, err)
 	}
@@ -74,3 +68,23 @@ func (c *Client) RevokeTokens(ctx context.Context, t TokenSet) error {
 
 // revocationTimeout bounds how long RevokeTokens waits for CONNECT.
 const revocationTimeout = 5 * time.Second
+
+// postAuthenticated posts form to one of the endpoints where the client
+// authenticates as at the token endpoint (revocation, introspection): HTTP
+// Basic for a confidential client, client_id in the body for a public one.
+func (c *Client) postAuthenticated(ctx context.Context, endpoint string, form url.Values) (*http.Response, error) {
+	if !c.Confidential() {
+		form.Set("client_id", c.cfg.ClientID)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if c.Confidential() {
+		// RFC 6749 2.3.1: id and secret are form-encoded before Basic.
+		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
+	}
+	return c.cfg.HTTPClient.Do(req)
+}

@@ -26,10 +26,6 @@ type TokenSet struct {
 	Scope string `json:"scope"`
 }
 
-// ErrBadResponse is an answer from CONNECT that the client cannot use: an
-// unexpected status, or a body that does not parse. Callers answer 502.
-var ErrBadResponse = errors.New("connect: unexpected answer from CONNECT")
-
 // ProviderError is an OAuth error answer from CONNECT's token or revocation
 // endpoint. Its Code is RFC 6749's error, such as "invalid_grant"; the
 // description is for developers and logs, never for visitors.
@@ -52,11 +48,13 @@ func IsInvalidGrant(err error) bool {
 }
 
 // tokenSetFrom turns x/oauth2's token into ours, taking the expiry from
-// expires_in and our own clock.
-func (c *Client) tokenSetFrom(tok *oauth2.Token, requestedScope string) TokenSet {
+// expires_in and our own clock. It refuses a token_type other than Bearer
+// (compared without case, RFC 6749 5.1), but still returns the tokens, so
+// the caller can revoke them.
+func (c *Client) tokenSetFrom(tok *oauth2.Token, requestedScope string) (TokenSet, error) {
 	set := TokenSet{
 		AccessToken:  tok.AccessToken,
-		TokenType:    tok.Type(),
+		TokenType:    "Bearer",
 		RefreshToken: tok.RefreshToken,
 		Scope:        requestedScope,
 	}
@@ -70,7 +68,10 @@ func (c *Client) tokenSetFrom(tok *oauth2.Token, requestedScope string) TokenSet
 	if tok.ExpiresIn > 0 {
 		set.Expiry = c.cfg.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	}
-	return set
+	if !strings.EqualFold(tok.TokenType, "Bearer") {
+		return set, fmt.Errorf("%w: got %.32q", ErrTokenType, tok.TokenType)
+	}
+	return set, nil
 }
 
 // classify turns an error from a back-end call into ProviderError or

@@ -3,15 +3,10 @@ package connect
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 )
-
-// ErrAccessTokenRejected is a 401 from userinfo: the access token expired
-// early or was revoked. Refresh once and try again.
-var ErrAccessTokenRejected = errors.New("connect: CONNECT rejected the access token")
 
 // UserInfo is what CONNECT's userinfo endpoint says about the user.
 type UserInfo struct {
@@ -46,6 +41,19 @@ func (c *Client) UserInfo(ctx context.Context, accessToken, wantSubject string) 
 	if err != nil {
 		return nil, err
 	}
+	info, err := c.userInfo(ctx, p, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	if info.Subject != wantSubject {
+		return nil, fmt.Errorf("%w: got %q", ErrUserInfoSubMismatch, info.Subject)
+	}
+	return info, nil
+}
+
+// userInfo asks the userinfo endpoint with accessToken. A 401 is
+// ErrAccessTokenRejected; an answer without sub is not usable.
+func (c *Client) userInfo(ctx context.Context, p *provider, accessToken string) (*UserInfo, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.endpoints.UserInfo, nil)
 	if err != nil {
 		return nil, fmt.Errorf("userinfo: %w", err)
@@ -67,8 +75,8 @@ func (c *Client) UserInfo(ctx context.Context, accessToken, wantSubject string) 
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxUserInfoSize)).Decode(&info); err != nil {
 		return nil, fmt.Errorf("userinfo: %w: %v", ErrBadResponse, err)
 	}
-	if info.Subject == "" || info.Subject != wantSubject {
-		return nil, fmt.Errorf("%w: got %q", ErrUserInfoSubMismatch, info.Subject)
+	if info.Subject == "" {
+		return nil, fmt.Errorf("userinfo: %w: no sub", ErrBadResponse)
 	}
 	return &info, nil
 }

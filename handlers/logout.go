@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -40,8 +41,16 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	tx := store.LoginTransaction{PendingLogin: connect.PendingLogin{State: connect.NewState()}, Logout: true, Everywhere: everywhere}
 	next := "/connect/logoutcallback?state=" + url.QueryEscape(tx.State)
 	if everywhere {
-		if next, err = app.Connect.LogoutURL(r.Context(), idTokenHint, tx.State); err != nil {
+		logoutURL, err := app.Connect.LogoutURL(r.Context(), idTokenHint, tx.State)
+		switch {
+		case errors.Is(err, connect.ErrNoEndSession):
+			// The provider has no end-session endpoint (the button is not
+			// offered then): logging out of this app is all there is.
+			tx.Everywhere = false
+		case err != nil:
 			return err
+		default:
+			next = logoutURL
 		}
 	}
 	if err := app.Logins.Save(w, r, tx); err != nil {

@@ -79,6 +79,9 @@ type templateData struct {
 	StandInURL string
 	RequestID  string
 	Page       any
+
+	// LogoutEverywhere: SSO, and the provider has an end-session endpoint.
+	LogoutEverywhere bool
 }
 
 func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any) templateData {
@@ -89,6 +92,7 @@ func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any
 		Flash:      app.Messages.Pop(w, r),
 		Page:       page,
 	}
+	d.LogoutEverywhere = app.SSO && app.Connect.CanLogOutEverywhere()
 	if hasSession(r.Context()) {
 		d.User, _ = app.Sessions.CurrentUser(r.Context())
 	}
