@@ -93,10 +93,9 @@ type curlInput struct {
 	Confidential bool
 	RedirectURI  string
 	DiscoveryURL string
-	Endpoints    connect.Endpoints
-	// Introspection is the RFC 7662 endpoint, "" when discovery lists
-	// none: the introspect command is then left out.
-	Introspection string
+	// Endpoints.Introspection is "" when discovery lists none: the
+	// introspect command is then left out.
+	Endpoints connect.Endpoints
 	// AuthorizeURL and Pending are a fresh authorization request: the URL
 	// to open and its state, nonce and PKCE verifier.
 	AuthorizeURL string
@@ -162,12 +161,12 @@ func curlSteps(in curlInput) *curlPage {
 				shellQuote(in.Endpoints.Token)),
 			Then: "The old refresh token is now spent: set ACCESS_TOKEN and REFRESH_TOKEN to the new ones."},
 	)
-	if in.Introspection != "" {
+	if in.Endpoints.Introspection != "" {
 		p.Commands = append(p.Commands, curlCommand{ID: "introspect", Title: "Introspect the access token, as a resource server does",
 			Command: curlLines(clientAuth,
 				`--data-urlencode token="$ACCESS_TOKEN"`,
 				"-d token_type_hint=access_token",
-				shellQuote(in.Introspection)),
+				shellQuote(in.Endpoints.Introspection)),
 			Then: `"active": true with the token's sub, scope and exp, or just "active": false.`})
 	}
 	p.Commands = append(p.Commands, curlCommand{ID: "revoke", Title: "Revoke the refresh token, as logout does",

@@ -235,7 +235,7 @@ func TestSetupCurlCommands(t *testing.T) {
 		{"a confidential client", "curl-test-secret"},
 	} {
 		t.Run("for "+tc.name, func(t *testing.T) {
-			site := newTestSite(t, siteOptions{clientSecret: tc.secret})
+			site := newTestSite(t, siteOptions{clientSecret: tc.secret, introspection: true})
 			page := newBrowser(t).get(site.app.URL + "/setup")
 			wantStatus(t, "GET /setup", page, http.StatusOK)
 

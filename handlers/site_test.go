@@ -57,6 +57,10 @@ type siteOptions struct {
 	repositoryURL string
 	// scopes are CONNECT_SCOPES; nil means openid profile email phone.
 	scopes []string
+	// introspection and jwtAccessTokens switch on the stand-in's token
+	// introspection and its RFC 9068 access tokens.
+	introspection   bool
+	jwtAccessTokens bool
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -97,8 +101,12 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 	if opts.noBackchannel {
 		client.BackchannelLogoutURI = ""
 	}
+	accessTokens := localconnect.OpaqueAccessTokens
+	if opts.jwtAccessTokens {
+		accessTokens = localconnect.JWTAccessTokens
+	}
 	provider, err := localconnect.New(localconnect.Options{Issuer: issuerServer.URL + "/oauth", Clients: []localconnect.Client{client},
-		SigningKey: providerKey()})
+		SigningKey: providerKey(), Introspection: opts.introspection, AccessTokens: accessTokens})
 	if err != nil {
 		t.Fatal(err)
 	}
