@@ -41,6 +41,9 @@ func (k keyLayout) refreshLock(h string) string { return k.prefix + "refresh-loc
 func (k keyLayout) bySID(h string) string       { return k.prefix + "sid:" + h }
 func (k keyLayout) bySub(h string) string       { return k.prefix + "sub:" + h }
 func (k keyLayout) logoutJTI(h string) string   { return k.prefix + "logout-jti:" + h }
+func (k keyLayout) validatedToken(h string) string {
+	return k.prefix + "api-token:" + h
+}
 
 // The fields of a session's hash. s is scs's session data (the user's
 // claims), t the token record, v its version; s and t are sealed, each
