@@ -46,6 +46,7 @@ func BenchmarkVersusFloor(b *testing.B) {
 				fmt.Sprintf("%s · %s = **%s × floor**", duration(f.p99), duration(a.p99), ratio(p99)), "≤ 1.5 × floor"},
 			row{"server CPU per request: floor · `/protected`", duration(f.serverCPU) + " · " + duration(a.serverCPU), ""},
 			row{"Redis CPU per request: floor · `/protected`", duration(f.redisCPU) + " · " + duration(a.redisCPU), ""},
+			row{"load generator's CPU per request (it shares the machine): floor · `/protected`", duration(f.ownCPU) + " · " + duration(a.ownCPU), ""},
 			row{"Redis commands per request, floor", f.commandsPerOp(), ""},
 			row{"Redis commands per view, `/protected`", a.commandsPerOp(), "1 (2 when the idle timeout moves)"},
 			row{"token-endpoint calls during the `/protected` runs", fmt.Sprint(tokenCalls), "0"},

@@ -77,6 +77,7 @@ type loadResult struct {
 	window    time.Duration
 	latencies []time.Duration // sorted
 	serverCPU time.Duration   // of the server's process; -1 where /proc does not tell
+	ownCPU    time.Duration   // of this process: the load generator, and the stand-in; -1 unknown
 	redisCPU  time.Duration
 	calls     map[string]int64 // Redis commands by name
 }
@@ -118,6 +119,7 @@ func drive(ops []func() error, server *process, r *benchRedis, s loadSettings) (
 		return loadResult{}, err
 	}
 	cpuBefore, cpuKnown := server.cpuTime()
+	ownBefore, ownKnown := cpuTime(os.Getpid())
 	redisBefore := r.stats()
 	start := time.Now()
 	measuring.Store(true)
@@ -125,13 +127,17 @@ func drive(ops []func() error, server *process, r *benchRedis, s loadSettings) (
 		return loadResult{}, err
 	}
 	measuring.Store(false)
-	res := loadResult{window: time.Since(start), serverCPU: -1}
+	res := loadResult{window: time.Since(start), serverCPU: -1, ownCPU: -1}
 	cpuAfter, cpuKnownAfter := server.cpuTime()
+	ownAfter, ownKnownAfter := cpuTime(os.Getpid())
 	redisAfter := r.stats()
 	stop()
 
 	if cpuKnown && cpuKnownAfter {
 		res.serverCPU = cpuAfter - cpuBefore
+	}
+	if ownKnown && ownKnownAfter {
+		res.ownCPU = ownAfter - ownBefore
 	}
 	res.redisCPU = redisAfter.cpu - redisBefore.cpu
 	res.calls = map[string]int64{}
@@ -163,6 +169,7 @@ type summary struct {
 	perSecond float64
 	p50, p99  time.Duration
 	serverCPU time.Duration // per operation; -1 unknown
+	ownCPU    time.Duration // per operation; -1 unknown
 	redisCPU  time.Duration // per operation
 	calls     map[string]float64
 	rounds    int
@@ -173,12 +180,8 @@ func summarize(runs []loadResult) summary {
 	s.perSecond = median(runs, loadResult.perSecond)
 	s.p50 = time.Duration(median(runs, func(r loadResult) float64 { return float64(r.percentile(50)) }))
 	s.p99 = time.Duration(median(runs, func(r loadResult) float64 { return float64(r.percentile(99)) }))
-	s.serverCPU = time.Duration(median(runs, func(r loadResult) float64 {
-		if r.serverCPU < 0 {
-			return -1
-		}
-		return float64(r.serverCPU) / float64(r.ops)
-	}))
+	s.serverCPU = time.Duration(median(runs, func(r loadResult) float64 { return perOp(r.serverCPU, r.ops) }))
+	s.ownCPU = time.Duration(median(runs, func(r loadResult) float64 { return perOp(r.ownCPU, r.ops) }))
 	s.redisCPU = time.Duration(median(runs, func(r loadResult) float64 { return float64(r.redisCPU) / float64(r.ops) }))
 	names := map[string]bool{}
 	for _, r := range runs {
@@ -190,6 +193,14 @@ func summarize(runs []loadResult) summary {
 		s.calls[name] = median(runs, func(r loadResult) float64 { return float64(r.calls[name]) / float64(r.ops) })
 	}
 	return s
+}
+
+// perOp is d per operation, or -1 when d is unknown (-1).
+func perOp(d time.Duration, ops int) float64 {
+	if d < 0 {
+		return -1
+	}
+	return float64(d) / float64(ops)
 }
 
 // median is the middle value of f over the runs (the mean of the two

@@ -55,7 +55,7 @@ func BenchmarkBytesPerSession(b *testing.B) {
 			held := storedBytes(login)
 			x := float64(used) / float64(held)
 			rows = append(rows, row{
-				fmt.Sprintf("Redis bytes per session: 1 KB ID token, %d-byte access and refresh tokens", size),
+				fmt.Sprintf("Redis bytes per session written by this checkout's store: 1 KB ID token, %d-byte access and refresh tokens", size),
 				fmt.Sprintf("%s in %s, for %s of tokens and claims = **%s ×**", bytesOf(used), listing, bytesOf(held), ratio(x)),
 				"≤ 1.5 ×"})
 			metrics = append(metrics, metric{float64(used), fmt.Sprintf("B/session-%d", size)}, metric{x, fmt.Sprintf("x-held-%d", size)})
