@@ -132,6 +132,11 @@ func drive(ops []func() error, server *process, r *benchRedis, s loadSettings) (
 	ownAfter, ownKnownAfter := cpuTime(os.Getpid())
 	redisAfter := r.stats()
 	stop()
+	select {
+	case err := <-failed: // after the window, but the figures are suspect all the same
+		return loadResult{}, err
+	default:
+	}
 
 	if cpuKnown && cpuKnownAfter {
 		res.serverCPU = cpuAfter - cpuBefore

@@ -47,7 +47,6 @@ func startOwnRedis(dir string) (*benchRedis, error) {
 	if err != nil {
 		return nil, err
 	}
-	// nil environment: redis-server reads none of ours.
 	server, err := startProcess("redis-server", "redis-server", dir, nil,
 		"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
 	if err != nil {

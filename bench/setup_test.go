@@ -277,8 +277,10 @@ type process struct {
 	log    *tailBuffer   // the end of its output, for error messages
 }
 
-// startProcess runs bin in dir with exactly env (so a developer's
-// variables and .env file, which might name a real CONNECT, stay out).
+// startProcess runs bin in dir with exactly env, so that a developer's
+// variables (and .env file, which might name a real CONNECT) stay out of
+// the app; nil env passes on the benchmark's own, for programs that read
+// none (the floor, redis-server).
 func startProcess(name, bin, dir string, env []string, args ...string) (*process, error) {
 	p := &process{name: name, cmd: exec.Command(bin, args...), log: &tailBuffer{max: 64 << 10}, exited: make(chan struct{})}
 	p.cmd.Dir = dir
