@@ -20,7 +20,3 @@ func (s *Sessions) SetTombstoneTTLForTest(d time.Duration) { s.store.tombstoneTT
 
 // TouchStepForTest is how often an unchanged session is saved.
 func (s *Sessions) TouchStepForTest() time.Duration { return s.touchStep }
-
-// SealedFieldForTest is the field of a session's hash that holds scs's
-// session data.
-const SealedFieldForTest = fieldSession

@@ -9,16 +9,19 @@ import (
 
 // Back-channel logout names a CONNECT session (sid) or a user (sub), not
 // one of our sessions, and may reach any app instance. So each session is
-// listed under its sid and its sub, in Redis sets every instance can read.
-// The set names hold keyed hashes of sid and sub, and the members keyed
-// hashes of session tokens: the index says which sessions belong
-// together, not whose they are, and no member works as a cookie.
+// listed under its sid and its sub, in Redis hashes every instance can
+// read (a hash, not a set: Redis keeps a small hash in a compact encoding,
+// a set of strings never before Redis 7.2). The key names hold keyed
+// hashes of sid and sub, and the fields keyed hashes of session tokens:
+// the index says which sessions belong together, not whose they are, and
+// nothing in it works as a cookie.
 //
 // A member whose session has ended stays until someone reads the set:
 // sessions ended by the app are removed at once; those that idled out are
 // pruned by whoever next reads the set (a logout, the sessions page).
 
-// sessionIndex keeps the sid and sub sets.
+// sessionIndex keeps the sid and sub indexes; "set" below means one of
+// them, whatever Redis type holds it.
 type sessionIndex struct {
 	rdb      redis.UniversalClient
 	secrets  *Secrets
@@ -45,7 +48,7 @@ func (x sessionIndex) add(ctx context.Context, sid, sub, h string) error {
 	// Cluster nodes.
 	_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, set := range x.setsOf(x.secrets.current(), sid, sub) {
-			p.SAdd(ctx, set, h)
+			p.HSet(ctx, set, h, 1)
 			p.Expire(ctx, set, x.lifetime)
 		}
 		return nil
@@ -68,7 +71,7 @@ func (x sessionIndex) removeUnder(ctx context.Context, rings []keyring, sid, sub
 	_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, ring := range rings {
 			for _, set := range x.setsOf(ring, sid, sub) {
-				p.SRem(ctx, set, h)
+				p.HDel(ctx, set, h)
 			}
 		}
 		return nil
@@ -93,7 +96,7 @@ func (x sessionIndex) members(ctx context.Context, kind, value string) ([]member
 	}
 	var all []member
 	for _, set := range sets {
-		hs, err := x.rdb.SMembers(ctx, set).Result()
+		hs, err := x.rdb.HKeys(ctx, set).Result()
 		if err != nil {
 			return nil, unavailable("read session index", err)
 		}
@@ -106,7 +109,7 @@ func (x sessionIndex) members(ctx context.Context, kind, value string) ([]member
 
 // prune removes a member whose session is gone.
 func (x sessionIndex) prune(ctx context.Context, m member) error {
-	return unavailable("prune session index", x.rdb.SRem(ctx, m.set, m.h).Err())
+	return unavailable("prune session index", x.rdb.HDel(ctx, m.set, m.h).Err())
 }
 
 // markLogoutToken records a back-channel logout token's jti for ttl.

@@ -73,7 +73,7 @@ func TestIndexForgetsEndedSessions(t *testing.T) {
 	members := func() int {
 		n := 0
 		for _, key := range storetest.Keys(t, rdb, s.prefix+"sub:") {
-			n += int(rdb.SCard(context.Background(), key).Val())
+			n += int(rdb.HLen(context.Background(), key).Val())
 		}
 		return n
 	}

@@ -28,33 +28,23 @@ var ErrSessionEnded = errors.New("store: the session was ended during the reques
 // 30 s); after that an old cookie simply finds no session.
 const endedSessionTTL = 5 * time.Minute
 
-// keyLayout names every key the store writes (the README's Redis section
-// shows them). Everything one session writes is in one hash, named by the
-// keyed hash of its token; the braces make that hash a Redis Cluster hash
-// tag, so the session, its tombstone and its refresh lock share a slot and
-// one script may touch them together.
+// keyLayout names every key the store writes (docs/redis.md shows them).
+// A session is two keys named by the keyed hash of its token: its scs
+// data, which a page view reads with one GET, and its token record, read
+// only by pages that call CONNECT. The braces make that hash a Redis
+// Cluster hash tag, so both keys, the tombstone and the refresh lock share
+// a slot, and one script may touch them together. Each value is sealed
+// bound to its key's name, so it opens nowhere else.
 type keyLayout struct{ prefix string }
 
-func (k keyLayout) session(h string) string     { return k.prefix + "session:{" + h + "}" }
-func (k keyLayout) ended(h string) string       { return k.prefix + "ended:{" + h + "}" }
-func (k keyLayout) refreshLock(h string) string { return k.prefix + "refresh-lock:{" + h + "}" }
-func (k keyLayout) bySID(h string) string       { return k.prefix + "sid:" + h }
-func (k keyLayout) bySub(h string) string       { return k.prefix + "sub:" + h }
-func (k keyLayout) logoutJTI(h string) string   { return k.prefix + "logout-jti:" + h }
-func (k keyLayout) validatedToken(h string) string {
-	return k.prefix + "api-token:" + h
-}
-
-// The fields of a session's hash. s is scs's session data (the user's
-// claims), t the token record, v its version; s and t are sealed, each
-// bound to its key and field, so neither opens anywhere else.
-const (
-	fieldSession = "s"
-	fieldTokens  = "t"
-	fieldVersion = "v"
-)
-
-func sealedAs(key, field string) string { return key + "#" + field }
+func (k keyLayout) session(h string) string        { return k.prefix + "session:{" + h + "}" }
+func (k keyLayout) tokens(h string) string         { return k.prefix + "tokens:{" + h + "}" }
+func (k keyLayout) ended(h string) string          { return k.prefix + "ended:{" + h + "}" }
+func (k keyLayout) refreshLock(h string) string    { return k.prefix + "refresh-lock:{" + h + "}" }
+func (k keyLayout) bySID(h string) string          { return k.prefix + "sid:" + h }
+func (k keyLayout) bySub(h string) string          { return k.prefix + "sub:" + h }
+func (k keyLayout) logoutJTI(h string) string      { return k.prefix + "logout-jti:" + h }
+func (k keyLayout) validatedToken(h string) string { return k.prefix + "api-token:" + h }
 
 // sessionStore keeps scs sessions in Redis.
 type sessionStore struct {
@@ -73,21 +63,21 @@ type sessionStore struct {
 
 var _ scs.CtxStore = (*sessionStore)(nil)
 
-// FindCtx reads a session: one HGET under the current secret's name. A
+// FindCtx reads a session: one GET under the current secret's name. A
 // session still named and sealed under the previous secret is moved to
 // the current one's on the way (rotation.go).
 func (st *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	for i, ring := range st.secrets.rings {
 		h := ring.hashedName("session", token)
 		key := st.keys.session(h)
-		sealed, err := st.rdb.HGet(ctx, key, fieldSession).Bytes()
+		sealed, err := st.rdb.Get(ctx, key).Bytes()
 		if errors.Is(err, redis.Nil) {
 			continue
 		}
 		if err != nil {
 			return nil, false, err
 		}
-		b, err := st.secrets.open(sealed, sealedAs(key, fieldSession))
+		b, err := st.secrets.open(sealed, key)
 		if err != nil {
 			// Not an outage: the visitor simply has no valid session.
 			return nil, false, nil
@@ -101,11 +91,11 @@ func (st *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 }
 
 // commitScript writes a session unless it has been ended, and moves the
-// expiry of everything it holds, tokens included.
+// expiry of its token record with it.
 var commitScript = redis.NewScript(`
 if redis.call("EXISTS", KEYS[2]) == 1 then return 0 end
-redis.call("HSET", KEYS[1], "s", ARGV[1])
-redis.call("PEXPIRE", KEYS[1], ARGV[2])
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+redis.call("PEXPIRE", KEYS[3], ARGV[2])
 return 1`)
 
 func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, deadline time.Time) error {
@@ -115,8 +105,9 @@ func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, d
 	}
 	h := st.secrets.current().hashedName("session", token)
 	key := st.keys.session(h)
-	sealed := st.secrets.seal(b, sealedAs(key, fieldSession))
-	written, err := commitScript.Run(ctx, st.rdb, []string{key, st.keys.ended(h)}, sealed, strconv.FormatInt(ttl, 10)).Int()
+	sealed := st.secrets.seal(b, key)
+	keys := []string{key, st.keys.ended(h), st.keys.tokens(h)}
+	written, err := commitScript.Run(ctx, st.rdb, keys, sealed, strconv.FormatInt(ttl, 10)).Int()
 	if err != nil {
 		return err
 	}
@@ -140,28 +131,29 @@ func (st *sessionStore) DeleteCtx(ctx context.Context, token string) error {
 	return nil
 }
 
-// endScript deletes a session, leaves its tombstone, and returns what it
-// held, so the caller can revoke its tokens and tidy the index.
+// endScript deletes a session and its token record, leaves its
+// tombstone, and returns what they held, so the caller can revoke the
+// tokens and tidy the index.
 var endScript = redis.NewScript(`
-local held = redis.call("HMGET", KEYS[1], "s", "t")
-redis.call("DEL", KEYS[1])
-redis.call("SET", KEYS[2], "1", "PX", ARGV[1])
+local held = {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2])}
+redis.call("DEL", KEYS[1], KEYS[2])
+redis.call("SET", KEYS[3], "1", "PX", ARGV[1])
 return held`)
 
-// endedSession is what an ended session held, still sealed; empty fields
-// when it had expired already.
+// endedSession is what an ended session held, still sealed; nil when it
+// had expired already.
 type endedSession struct {
-	key            string
+	h              string
 	session, token []byte
 }
 
 func (st *sessionStore) end(ctx context.Context, h string) (endedSession, error) {
-	key := st.keys.session(h)
-	held, err := endScript.Run(ctx, st.rdb, []string{key, st.keys.ended(h)}, st.tombstoneTTL.Milliseconds()).Slice()
+	keys := []string{st.keys.session(h), st.keys.tokens(h), st.keys.ended(h)}
+	held, err := endScript.Run(ctx, st.rdb, keys, st.tombstoneTTL.Milliseconds()).Slice()
 	if err != nil {
 		return endedSession{}, unavailable("end session", err)
 	}
-	e := endedSession{key: key}
+	e := endedSession{h: h}
 	if s, ok := held[0].(string); ok {
 		e.session = []byte(s)
 	}

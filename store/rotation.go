@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -27,23 +28,22 @@ import (
 // A concurrent request of the same browser that reads between 2 and 3
 // finds no session and shows that one page logged out; nothing is lost.
 
-// takeScript removes a session for moving, returning its fields and its
-// remaining lifetime, or nil if it was ended.
+// takeScript removes a session and its token record for moving,
+// returning what they held and the session's remaining lifetime, or nil
+// if it was ended.
 var takeScript = redis.NewScript(`
-if redis.call("EXISTS", KEYS[2]) == 1 then return false end
-local held = redis.call("HMGET", KEYS[1], "s", "v", "t")
-local ttl = redis.call("PTTL", KEYS[1])
-redis.call("DEL", KEYS[1])
-redis.call("SET", KEYS[2], "1", "PX", ARGV[1])
-return {held[1], held[2], held[3], ttl}`)
+if redis.call("EXISTS", KEYS[3]) == 1 then return false end
+local held = {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), redis.call("PTTL", KEYS[1])}
+redis.call("DEL", KEYS[1], KEYS[2])
+redis.call("SET", KEYS[3], "1", "PX", ARGV[1])
+return held`)
 
-// putScript writes a moved session under its new name, unless that name
-// has been ended.
+// putScript writes a moved session and its token record under their new
+// names, unless those have been ended.
 var putScript = redis.NewScript(`
-if redis.call("EXISTS", KEYS[2]) == 1 then return 0 end
-redis.call("HSET", KEYS[1], "s", ARGV[1])
-if ARGV[3] ~= "" then redis.call("HSET", KEYS[1], "v", ARGV[2], "t", ARGV[3]) end
-redis.call("PEXPIRE", KEYS[1], ARGV[4])
+if redis.call("EXISTS", KEYS[3]) == 1 then return 0 end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[3])
+if ARGV[2] ~= "" then redis.call("SET", KEYS[2], ARGV[2], "PX", ARGV[3]) end
 return 1`)
 
 // moveToCurrentSecret moves the session of token, found under the old
@@ -62,31 +62,30 @@ func (st *sessionStore) moveToCurrentSecret(ctx context.Context, token, oldH str
 		}
 	}
 
-	oldKey := st.keys.session(oldH)
-	held, err := takeScript.Run(ctx, st.rdb, []string{oldKey, st.keys.ended(oldH)}, st.tombstoneTTL.Milliseconds()).Slice()
+	old := []string{st.keys.session(oldH), st.keys.tokens(oldH), st.keys.ended(oldH)}
+	held, err := takeScript.Run(ctx, st.rdb, old, st.tombstoneTTL.Milliseconds()).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil // ended while we looked
 	}
-	if err != nil || len(held) != 4 {
+	if err != nil || len(held) != 3 {
 		return nil, false, unavailable("move session to the new secret", err)
 	}
-	version, _ := held[1].(string)
-	ttl, _ := held[3].(int64)
+	ttl, _ := held[2].(int64)
 	if ttl <= 0 {
 		return nil, false, nil // expired while we looked
 	}
 
-	newKey := st.keys.session(newH)
+	moved := []string{st.keys.session(newH), st.keys.tokens(newH), st.keys.ended(newH)}
 	var tokens []byte
-	if sealed, ok := held[2].(string); ok {
-		plain, err := st.secrets.open([]byte(sealed), sealedAs(oldKey, fieldTokens))
-		if err == nil {
-			tokens = st.secrets.seal(plain, sealedAs(newKey, fieldTokens))
+	if value, ok := held[1].(string); ok {
+		if version, sealed, ok := strings.Cut(value, ":"); ok {
+			if plain, err := st.secrets.open([]byte(sealed), old[1]); err == nil {
+				tokens = append([]byte(version+":"), st.secrets.seal(plain, moved[1])...)
+			}
 		}
 	}
-	session := st.secrets.seal(b, sealedAs(newKey, fieldSession))
-	written, err := putScript.Run(ctx, st.rdb, []string{newKey, st.keys.ended(newH)},
-		session, version, tokens, strconv.FormatInt(ttl, 10)).Int()
+	session := st.secrets.seal(b, moved[0])
+	written, err := putScript.Run(ctx, st.rdb, moved, session, tokens, strconv.FormatInt(ttl, 10)).Int()
 	if err != nil {
 		return nil, false, unavailable("move session to the new secret", err)
 	}

@@ -153,7 +153,7 @@ func (s *Sessions) LogIn(ctx context.Context, login NewLogin) (replaced connect.
 	if err := s.createTokens(ctx, TokenRecord{Tokens: login.Tokens}, s.newTokensTTL); err != nil {
 		return replaced, err
 	}
-	h, _, _ := s.currentKey(ctx)
+	h, _ := s.current(ctx)
 	if err := s.index.add(ctx, login.Claims.SessionID, login.Claims.Subject, h); err != nil {
 		return replaced, err
 	}
@@ -210,7 +210,7 @@ func (s *Sessions) forgetCurrent(ctx context.Context) (connect.TokenSet, error) 
 	if _, ok := s.CurrentUser(ctx); !ok {
 		return connect.TokenSet{}, nil
 	}
-	h, _, err := s.currentKey(ctx)
+	h, err := s.current(ctx)
 	if err != nil {
 		return connect.TokenSet{}, err
 	}
@@ -226,9 +226,9 @@ func (s *Sessions) endByName(ctx context.Context, h string) (connect.TokenSet, *
 	if err != nil {
 		return connect.TokenSet{}, nil, err
 	}
-	u := s.openUser(e.key, e.session)
+	u := s.openUser(s.keys.session(h), e.session)
 	var tokens connect.TokenSet
-	if rec, err := s.openTokens(e.key, e.token); err == nil {
+	if rec, err := s.openTokenValue(s.keys.tokens(h), e.token); err == nil {
 		tokens = rec.Tokens
 	}
 	if u != nil {
@@ -245,7 +245,7 @@ func (s *Sessions) openUser(key string, sealed []byte) *User {
 	if sealed == nil {
 		return nil
 	}
-	b, err := s.secrets.open(sealed, sealedAs(key, fieldSession))
+	b, err := s.secrets.open(sealed, key)
 	if err != nil {
 		return nil
 	}
@@ -308,7 +308,7 @@ func (s *Sessions) List(ctx context.Context) ([]ActiveSession, error) {
 	}
 	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, m := range members {
-			p.HGet(ctx, s.keys.session(m.h), fieldSession)
+			p.Get(ctx, s.keys.session(m.h))
 		}
 		return nil
 	})

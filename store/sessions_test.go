@@ -310,11 +310,10 @@ func TestRedisHoldsNoCredentialAndNoReadableToken(t *testing.T) {
 	})
 	t.Run("a sealed session does not open under another name", func(t *testing.T) {
 		key := s.SessionKeyForTest(token)
-		sealed := rdb.HGet(ctx, key, SealedFieldForTest).Val()
+		sealed := rdb.Get(ctx, key).Val()
 		stolen := "moved-session-token-0000000000000000000000"
 		movedTo := s.SessionKeyForTest(stolen)
-		rdb.HSet(ctx, movedTo, SealedFieldForTest, sealed)
-		rdb.Expire(ctx, movedTo, time.Minute)
+		rdb.Set(ctx, movedTo, sealed, time.Minute)
 		if s.loggedIn(t, stolen) {
 			t.Fatal("a session moved to another name opened")
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -19,8 +20,9 @@ import (
 // whole, so a slow request that loaded the session before a refresh would
 // put the old, already rotated refresh token back, and the user would be
 // logged out at the next refresh. So the tokens are a record of their own,
-// in a field of the session's hash, written only by compare-and-swap on a
-// version number, never by scs.
+// a key beside the session's, written only by compare-and-swap on a
+// version number, never by scs. The key holds "<version>:<sealed record>",
+// so a script can compare versions without decrypting anything.
 
 // ErrNoTokens means the session's token record is gone: the session was
 // ended (logout, back-channel logout) or has expired.
@@ -39,80 +41,73 @@ type TokenRecord struct {
 	Claims *connect.Claims `json:"claims,omitempty"`
 }
 
-// currentKey is the Redis name of this request's session, under the
-// current secret (a session found under an old one has been moved by the
-// time a handler runs).
-func (s *Sessions) currentKey(ctx context.Context) (h, key string, err error) {
+// current names this request's session in Redis, under the current
+// secret (a session found under an old one has been moved by the time a
+// handler runs).
+func (s *Sessions) current(ctx context.Context) (h string, err error) {
 	token := s.Manager.Token(ctx)
 	if token == "" {
-		return "", "", ErrNoTokens
+		return "", ErrNoTokens
 	}
-	h = s.secrets.current().hashedName("session", token)
-	return h, s.keys.session(h), nil
+	return s.secrets.current().hashedName("session", token), nil
 }
 
 // createTokens stores the first record of a session, version 1, for ttl:
 // short, until the session's first save gives it the session's expiry.
 func (s *Sessions) createTokens(ctx context.Context, rec TokenRecord, ttl time.Duration) error {
-	_, key, err := s.currentKey(ctx)
+	h, err := s.current(ctx)
 	if err != nil {
 		return err
 	}
-	sealed, err := s.sealTokens(key, rec)
+	value, err := s.tokenValue(s.keys.tokens(h), 1, rec)
 	if err != nil {
 		return err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, fieldVersion, 1, fieldTokens, sealed)
-		p.PExpire(ctx, key, ttl)
-		return nil
-	})
-	return unavailable("store tokens", err)
+	return unavailable("store tokens", s.rdb.Set(ctx, s.keys.tokens(h), value, ttl).Err())
 }
 
 // Tokens returns this request's session's token record, or ErrNoTokens.
 func (s *Sessions) Tokens(ctx context.Context) (TokenRecord, error) {
-	_, key, err := s.currentKey(ctx)
+	h, err := s.current(ctx)
 	if err != nil {
 		return TokenRecord{}, err
 	}
-	fields, err := s.rdb.HMGet(ctx, key, fieldVersion, fieldTokens).Result()
+	value, err := s.rdb.Get(ctx, s.keys.tokens(h)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return TokenRecord{}, ErrNoTokens
+	}
 	if err != nil {
 		return TokenRecord{}, unavailable("read tokens", err)
 	}
-	version, _ := fields[0].(string)
-	sealed, _ := fields[1].(string)
-	if sealed == "" {
-		return TokenRecord{}, ErrNoTokens
-	}
-	rec, err := s.openTokens(key, []byte(sealed))
+	rec, err := s.openTokenValue(s.keys.tokens(h), value)
 	if err != nil {
 		return TokenRecord{}, ErrNoTokens
 	}
-	rec.Version, _ = strconv.ParseInt(version, 10, 64)
 	return rec, nil
 }
 
 // replaceScript writes the new record only if the version is still the
-// one the caller read (and the session still exists). HSET keeps the
-// key's expiry.
+// one the caller read (and the record still exists). KEEPTTL: the record
+// keeps its session's expiry.
 var replaceScript = redis.NewScript(`
-if redis.call("HGET", KEYS[1], "v") ~= ARGV[1] then return 0 end
-redis.call("HSET", KEYS[1], "v", tonumber(ARGV[1]) + 1, "t", ARGV[2])
+local current = redis.call("GET", KEYS[1])
+if not current or string.match(current, "^(%d+):") ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], ARGV[2], "KEEPTTL")
 return 1`)
 
 // ReplaceTokens stores rec as version old+1 if the stored version is still
 // old, and reports whether it did.
 func (s *Sessions) ReplaceTokens(ctx context.Context, old int64, rec TokenRecord) (bool, error) {
-	_, key, err := s.currentKey(ctx)
+	h, err := s.current(ctx)
 	if err != nil {
 		return false, err
 	}
-	sealed, err := s.sealTokens(key, rec)
+	key := s.keys.tokens(h)
+	value, err := s.tokenValue(key, old+1, rec)
 	if err != nil {
 		return false, err
 	}
-	n, err := replaceScript.Run(ctx, s.rdb, []string{key}, strconv.FormatInt(old, 10), sealed).Int()
+	n, err := replaceScript.Run(ctx, s.rdb, []string{key}, strconv.FormatInt(old, 10), value).Int()
 	if err != nil {
 		return false, unavailable("replace tokens", err)
 	}
@@ -129,7 +124,7 @@ return 0`)
 // nobody holds it, on every app instance at once. unlock releases it, but
 // only if it is still ours.
 func (s *Sessions) LockRefresh(ctx context.Context, ttl time.Duration) (unlock func(), ok bool, err error) {
-	h, _, err := s.currentKey(ctx)
+	h, err := s.current(ctx)
 	if err != nil {
 		return nil, false, err
 	}
@@ -148,21 +143,30 @@ func (s *Sessions) LockRefresh(ctx context.Context, ttl time.Duration) (unlock f
 	}, true, nil
 }
 
-func (s *Sessions) sealTokens(key string, rec TokenRecord) ([]byte, error) {
+// tokenValue is what the token record's key holds: the version, then
+// the record sealed under the key's name.
+func (s *Sessions) tokenValue(key string, version int64, rec TokenRecord) ([]byte, error) {
 	plain, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("encode tokens: %w", err)
 	}
-	return s.secrets.seal(plain, sealedAs(key, fieldTokens)), nil
+	return append(strconv.AppendInt(nil, version, 10), append([]byte{':'}, s.secrets.seal(plain, key)...)...), nil
 }
 
-func (s *Sessions) openTokens(key string, sealed []byte) (TokenRecord, error) {
-	plain, err := s.secrets.open(sealed, sealedAs(key, fieldTokens))
+func (s *Sessions) openTokenValue(key string, value []byte) (TokenRecord, error) {
+	version, sealed, ok := bytes.Cut(value, []byte{':'})
+	if !ok {
+		return TokenRecord{}, errUnsealable
+	}
+	plain, err := s.secrets.open(sealed, key)
 	if err != nil {
 		return TokenRecord{}, err
 	}
 	var rec TokenRecord
-	err = json.Unmarshal(plain, &rec)
+	if err := json.Unmarshal(plain, &rec); err != nil {
+		return TokenRecord{}, err
+	}
+	rec.Version, err = strconv.ParseInt(string(version), 10, 64)
 	return rec, err
 }
 
