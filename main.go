@@ -55,9 +55,12 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	// provider from holding requests (and goroutines) forever, and a pool
 	// larger than the default two idle connections saves a TLS handshake
 	// per call when many visitors are busy at once (see bench/README.md).
+	// Counted from the start, served only on METRICS_LISTEN (if set).
+	metrics := handlers.NewMetrics()
+
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 100
-	backEnd := &http.Client{Timeout: 10 * time.Second, Transport: transport}
+	backEnd := &http.Client{Timeout: 10 * time.Second, Transport: metrics.CountConnectErrors(transport)}
 
 	var servers []*http.Server
 	defer func() {
@@ -92,6 +95,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			return err
 		}
 		defer rdb.Close()
+		rdb.AddHook(metrics.RedisHook())
 		if err := store.Ping(ctx, rdb); err != nil {
 			logger.Warn("Redis is not answering yet; pages that need a session answer 503 until it does", "error", err)
 		}
@@ -141,9 +145,24 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		UILocales:     cfg.UILocales,
 		RefreshMargin: cfg.RefreshMargin,
 		StepUpMaxAge:  cfg.StepUpMaxAge,
+
+		ServeSetupPage:      cfg.ServeSetupPage(),
+		TrustedProxies:      cfg.TrustedProxies,
+		RateLimitPerAddress: cfg.RateLimitPerAddress,
+		RateLimitRefresh:    cfg.RateLimitRefresh,
+		Metrics:             metrics,
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsListen != "" {
+		// A listener of its own, never the public one: the figures are for
+		// the operator, and the scraper needs no route through the site.
+		metricsServer, err := listen(cfg.MetricsListen, metrics.Handler(), logger)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, metricsServer)
 	}
 
 	site, err := listen(cfg.Listen, app.Routes(), logger)

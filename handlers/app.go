@@ -5,8 +5,10 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -48,6 +50,18 @@ type Options struct {
 	RefreshMargin time.Duration
 	// StepUpMaxAge is how recent the LoA2 authentication /stepup demands is.
 	StepUpMaxAge time.Duration
+	// ServeSetupPage serves /setup; without it /setup is a plain 404, since
+	// it shows the client's registration and the start-up warnings.
+	ServeSetupPage bool
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (clientaddr.go).
+	TrustedProxies []netip.Prefix
+	// RateLimitPerAddress and RateLimitRefresh are the rate limits, in
+	// events a minute (ratelimit.go); zero means the defaults, 300 and 10.
+	RateLimitPerAddress int
+	RateLimitRefresh    int
+	// Metrics count what operators watch; nil means counted, not served.
+	Metrics *Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -71,6 +85,11 @@ type App struct {
 	// formTargets is the Content-Security-Policy form-action list: our own
 	// origin, and CONNECT's, which a logout form redirects to.
 	formTargets string
+	// addressLimits and refreshLimits are the rate limits' buckets;
+	// limitKeySecret keys the hash that names a session in them.
+	addressLimits  *rateLimiter
+	refreshLimits  *rateLimiter
+	limitKeySecret []byte
 }
 
 // New checks the options and parses every template, so that a broken
@@ -90,10 +109,22 @@ func New(o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	if o.RateLimitPerAddress == 0 {
+		o.RateLimitPerAddress = defaultRateLimitPerAddress
+	}
+	if o.RateLimitRefresh == 0 {
+		o.RateLimitRefresh = defaultRateLimitRefresh
+	}
 	app := &App{
-		Options:     o,
-		templates:   templates,
-		formTargets: "'self' " + issuer.Scheme + "://" + issuer.Host,
+		Options:        o,
+		templates:      templates,
+		formTargets:    "'self' " + issuer.Scheme + "://" + issuer.Host,
+		addressLimits:  newRateLimiter(o.RateLimitPerAddress, o.Now),
+		refreshLimits:  newRateLimiter(o.RateLimitRefresh, o.Now),
+		limitKeySecret: []byte(rand.Text()),
 	}
 	return app, nil
 }

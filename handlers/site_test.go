@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -50,6 +51,15 @@ type siteOptions struct {
 	// APP_BASE_URL, for /setup.
 	insecureBaseURL bool
 	warnings        []string
+	// noSetupPage is SETUP_PAGE=off (or auto on a deployment).
+	noSetupPage bool
+	// rateLimitPerAddress and rateLimitRefresh are the rate limits; zero
+	// for the defaults. trustedProxies are TRUSTED_PROXIES.
+	rateLimitPerAddress int
+	rateLimitRefresh    int
+	trustedProxies      []netip.Prefix
+	// metrics, when set, counts the app's events for the test to read.
+	metrics *Metrics
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -102,7 +112,12 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 // client and session manager, sharing Redis and the secret with the site.
 func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (http.Handler, *store.Sessions) {
 	t.Helper()
+	var backEnd *http.Client // connect's default
+	if site.opts.metrics != nil {
+		backEnd = &http.Client{Timeout: 10 * time.Second, Transport: site.opts.metrics.CountConnectErrors(http.DefaultTransport)}
+	}
 	client, err := connect.New(connect.Config{
+		HTTPClient:            backEnd,
 		Issuer:                site.provider.Issuer(),
 		ClientID:              testClientID,
 		ClientSecret:          clientSecret,
@@ -138,6 +153,12 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 		RefreshMargin: time.Minute,
 		StepUpMaxAge:  5 * time.Minute,
 		Now:           site.clock.Now,
+
+		ServeSetupPage:      !site.opts.noSetupPage,
+		RateLimitPerAddress: site.opts.rateLimitPerAddress,
+		RateLimitRefresh:    site.opts.rateLimitRefresh,
+		TrustedProxies:      site.opts.trustedProxies,
+		Metrics:             site.opts.metrics,
 	})
 	if err != nil {
 		t.Fatal(err)
