@@ -64,12 +64,18 @@ func startCheck(ctx context.Context, check func(context.Context) error) <-chan e
 }
 
 // passed waits for a check's result until ctx's deadline, and reports
-// whether it succeeded in time.
+// whether it succeeded in time. A result already there at the deadline
+// counts (select alone would pick at random between the two).
 func passed(ctx context.Context, result <-chan error) bool {
 	select {
 	case err := <-result:
 		return err == nil
 	case <-ctx.Done():
-		return false
+		select {
+		case err := <-result:
+			return err == nil
+		default:
+			return false
+		}
 	}
 }
