@@ -146,8 +146,10 @@ func (c connectErrorCounter) RoundTrip(r *http.Request) (*http.Response, error) 
 	return resp, err
 }
 
-// RedisHook counts failed Redis commands; add it to the app's Redis
-// client. redis.Nil, "no such key", is an answer, not a failure.
+// RedisHook counts Redis commands that got no answer (a connection
+// refused or lost, a timeout); add it to the app's Redis client. An error
+// reply from Redis is an answer, not a failure: redis.Nil ("no such key"),
+// or NOSCRIPT, after which go-redis sends the script itself.
 func (m *Metrics) RedisHook() redis.Hook {
 	return redisErrorCounter{errors: m.backendErrors.WithLabelValues("redis")}
 }
@@ -179,7 +181,7 @@ func (h redisErrorCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) r
 }
 
 func (h redisErrorCounter) count(err error) {
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if _, answered := errors.AsType[redis.Error](err); err != nil && !answered {
 		h.errors.Inc()
 	}
 }
