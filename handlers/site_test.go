@@ -72,7 +72,7 @@ func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 const testClientID = "sample-web"
 
-func newTestSite(t *testing.T, opts siteOptions) *testSite {
+func newTestSite(t testing.TB, opts siteOptions) *testSite {
 	t.Helper()
 	// Both servers listen first, so each knows the other's URL.
 	appServer := httptest.NewServer(nil)
@@ -110,7 +110,7 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 
 // newInstance builds one instance of the app, as main does: its own CONNECT
 // client and session manager, sharing Redis and the secret with the site.
-func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (http.Handler, *store.Sessions) {
+func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (http.Handler, *store.Sessions) {
 	t.Helper()
 	var backEnd *http.Client // connect's default
 	if site.opts.metrics != nil {
