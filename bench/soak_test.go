@@ -460,9 +460,6 @@ func (app *soakApp) settled(ref *processState) (processState, error) {
 			return processState{}, err
 		}
 		n := int(m["go_goroutines"])
-		if os.Getenv("SOAK_DEBUG") != "" && n != last {
-			fmt.Println("goroutines", time.Since(start), n)
-		}
 		if n != last {
 			last, stableSince = n, time.Now()
 		}
