@@ -51,13 +51,13 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		logger.Warn(warning)
 	}
 
+	// Counted from the start, served only on METRICS_LISTEN (if set).
+	metrics := handlers.NewMetrics()
+
 	// One client for every call to CONNECT: the timeout keeps a slow
 	// provider from holding requests (and goroutines) forever, and a pool
 	// larger than the default two idle connections saves a TLS handshake
 	// per call when many visitors are busy at once (see bench/README.md).
-	// Counted from the start, served only on METRICS_LISTEN (if set).
-	metrics := handlers.NewMetrics()
-
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 100
 	backEnd := &http.Client{Timeout: 10 * time.Second, Transport: metrics.CountConnectErrors(transport)}
