@@ -53,13 +53,16 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		logger.Warn(warning)
 	}
 
+	// Counted from the start, served only on METRICS_LISTEN (if set).
+	metrics := handlers.NewMetrics()
+
 	// One client for every call to CONNECT: the timeout keeps a slow
 	// provider from holding requests (and goroutines) forever, and a pool
 	// larger than the default two idle connections saves a TLS handshake
 	// per call when many visitors are busy at once (see bench/README.md).
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 100
-	backEnd := &http.Client{Timeout: 10 * time.Second, Transport: transport}
+	backEnd := &http.Client{Timeout: 10 * time.Second, Transport: metrics.CountConnectErrors(transport)}
 
 	var servers []*http.Server
 	defer func() {
@@ -86,6 +89,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return err
 	}
 	defer closeRedis()
+	rdb.AddHook(metrics.RedisHook())
 	if err := store.Ping(ctx, rdb); err != nil {
 		logger.Warn("Redis is not answering yet; pages that need a session answer 503 until it does", "error", err)
 	}
@@ -108,6 +112,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		PostLogoutRedirectURL: cfg.PostLogoutRedirectURL(),
 		Scopes:                cfg.Scopes,
 		HTTPClient:            backEnd,
+		KeySetFetched:         metrics.KeySetFetched,
 	})
 	if err != nil {
 		return err
@@ -140,9 +145,24 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		UILocales:     cfg.UILocales,
 		RefreshMargin: cfg.RefreshMargin,
 		StepUpMaxAge:  cfg.StepUpMaxAge,
+
+		ServeSetupPage:      cfg.ServeSetupPage(),
+		TrustedProxies:      cfg.TrustedProxies,
+		RateLimitPerAddress: cfg.RateLimitPerAddress,
+		RateLimitRefresh:    cfg.RateLimitRefresh,
+		Metrics:             metrics,
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsListen != "" {
+		// A listener of its own, never the public one: the figures are for
+		// the operator, and the scraper needs no route through the site.
+		metricsServer, err := listen(cfg.MetricsListen, metrics.Handler(), logger)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, metricsServer)
 	}
 
 	site, err := listen(cfg.Listen, app.Routes(), logger)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -58,11 +59,12 @@ func TestRun(t *testing.T) {
 		}
 	})
 
-	appPort, standInPort := freePort(t), freePort(t)
+	appPort, standInPort, metricsPort := freePort(t), freePort(t), freePort(t)
 	vars := map[string]string{
 		"APP_LISTEN":        "127.0.0.1:" + strconv.Itoa(appPort),
 		"APP_BASE_URL":      "http://localhost:" + strconv.Itoa(appPort),
 		"LOCAL_CONNECT_URL": "http://localhost:" + strconv.Itoa(standInPort),
+		"METRICS_LISTEN":    "127.0.0.1:" + strconv.Itoa(metricsPort),
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
@@ -102,6 +104,26 @@ func TestRun(t *testing.T) {
 		}
 		if out.String() != "healthy\n" {
 			t.Errorf("healthcheck printed %q, want %q", out.String(), "healthy\n")
+		}
+	})
+
+	t.Run("metrics are served on METRICS_LISTEN, and only there", func(t *testing.T) {
+		resp, err := http.Get("http://" + vars["METRICS_LISTEN"] + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "connect_sample_logins_started_total") {
+			t.Errorf("GET /metrics on METRICS_LISTEN = %d, want 200 with the app's counters", resp.StatusCode)
+		}
+		resp, err = http.Get(vars["APP_BASE_URL"] + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET /metrics on the site = %d, want 404", resp.StatusCode)
 		}
 	})
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -53,6 +54,18 @@ type Options struct {
 	RefreshMargin time.Duration
 	// StepUpMaxAge is how recent the LoA2 authentication /stepup demands is.
 	StepUpMaxAge time.Duration
+	// ServeSetupPage serves /setup; without it /setup is a plain 404, since
+	// it shows the client's registration and the start-up warnings.
+	ServeSetupPage bool
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (clientaddr.go).
+	TrustedProxies []netip.Prefix
+	// RateLimitPerAddress and RateLimitRefresh are the rate limits, in
+	// events a minute (ratelimit.go); zero means the defaults, 300 and 10.
+	RateLimitPerAddress int
+	RateLimitRefresh    int
+	// Metrics count what operators watch; nil means counted, not served.
+	Metrics *Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -76,6 +89,9 @@ type App struct {
 	// formTargets is the Content-Security-Policy form-action list: our own
 	// origin, and CONNECT's, which a logout form redirects to.
 	formTargets string
+	// addressLimits and refreshLimits are the rate limits' buckets.
+	addressLimits *rateLimiter
+	refreshLimits *rateLimiter
 }
 
 // New checks the options and parses every template, so that a broken
@@ -95,10 +111,21 @@ func New(o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	if o.RateLimitPerAddress == 0 {
+		o.RateLimitPerAddress = defaultRateLimitPerAddress
+	}
+	if o.RateLimitRefresh == 0 {
+		o.RateLimitRefresh = defaultRateLimitRefresh
+	}
 	app := &App{
-		Options:     o,
-		templates:   templates,
-		formTargets: "'self' " + issuer.Scheme + "://" + issuer.Host,
+		Options:       o,
+		templates:     templates,
+		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
+		addressLimits: newRateLimiter(o.RateLimitPerAddress, o.Now),
+		refreshLimits: newRateLimiter(o.RateLimitRefresh, o.Now),
 	}
 	return app, nil
 }

@@ -62,7 +62,8 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 
 // backchannelAnswer writes the short JSON error CONNECT gets, and logs why.
 func (app *App) backchannelAnswer(w http.ResponseWriter, r *http.Request, status int, code string, err error) {
-	app.Logger.Info("back-channel logout refused", "status", status, "error", err, "request_id", requestID(r.Context()))
+	// The error may quote the posted token's claims (its iss, say).
+	app.Logger.Info("back-channel logout refused", "status", status, "error", clipForLog(err.Error()), "request_id", requestID(r.Context()))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"error": code})

@@ -101,10 +101,7 @@ const messageSilentLogin = "You were logged in without a password: CONNECT alrea
 // in. Its error code and description are for developers, so they go to the
 // log, and the visitor gets a plain explanation.
 func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, tx store.LoginTransaction, code, description string) error {
-	if len(description) > 200 {
-		description = description[:200]
-	}
-	app.Logger.Warn("CONNECT refused the login", "error", code, "error_description", description, "request_id", requestID(r.Context()))
+	app.Logger.Warn("CONNECT refused the login", "error", clipForLog(code), "error_description", clipForLog(description), "request_id", requestID(r.Context()))
 	switch {
 	case tx.StepUp && code == "access_denied":
 		return &pageError{status: http.StatusForbidden, title: "You cancelled the extra check",

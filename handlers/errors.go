@@ -53,7 +53,8 @@ func (app *App) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	if pe.status >= 500 {
 		level = slog.LevelError
 	}
-	app.Logger.Log(r.Context(), level, pe.title, "cause", pe.err, "status", pe.status, "path", r.URL.Path, "request_id", requestID(r.Context()))
+	// The path is in the request's own log line, under the same request_id.
+	app.Logger.Log(r.Context(), level, pe.title, "cause", pe.err, "status", pe.status, "request_id", requestID(r.Context()))
 	app.render(w, r, pe.status, "error.html", errorPage{Status: pe.status, Title: pe.title, Message: pe.message})
 }
 

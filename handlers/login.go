@@ -47,6 +47,7 @@ func (app *App) startLogin(w http.ResponseWriter, r *http.Request, opts connect.
 	if err := app.Logins.Save(w, r, tx); err != nil {
 		return err
 	}
+	app.Metrics.loginStarted()
 	http.Redirect(w, r, authURL, http.StatusFound)
 	return nil
 }

@@ -20,6 +20,7 @@ const (
 	requestIDKey contextKey = iota
 	sessionLoadedKey
 	userKey
+	routePatternKey
 )
 
 // requestID returns the id logRequests gave this request; error pages show
@@ -32,7 +33,8 @@ func requestID(ctx context.Context) string {
 // logRequests gives each request an id and logs one line when it is done.
 // It logs the path only, never the query: the callback's query holds the
 // authorization code, and a code in a log can be redeemed by whoever reads
-// it before the user does.
+// it before the user does. Method and path are the visitor's choice, so
+// they are clipped (logvalues.go), and logged here only.
 func (app *App) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newRequestID()
@@ -41,8 +43,9 @@ func (app *App) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		next.ServeHTTP(rec, r)
 		app.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("method", clipForLog(r.Method)),
+			slog.String("path", clipForLog(r.URL.Path)),
+			slog.String("client", clientAddress(r, app.TrustedProxies).String()),
 			slog.Int("status", rec.status),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("request_id", id))

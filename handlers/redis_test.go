@@ -190,30 +190,32 @@ func TestSecretRotationWholeApp(t *testing.T) {
 // TestAnonymousVisitorsCostRedisNothing: DESIGN.md's promise, on every
 // path a visitor without a session can take, however often.
 func TestAnonymousVisitorsCostRedisNothing(t *testing.T) {
-	site := newTestSite(t, siteOptions{})
+	// 200 round trips of each kind from one address: raised as an operator
+	// running a load test would.
+	site := newTestSite(t, siteOptions{rateLimitPerAddress: 100_000})
 	paths := []struct {
 		name string
-		walk func(b *browser)
+		walk func(t *testing.T, b *browser)
 	}{
-		{"a silent check that finds no CONNECT session", func(b *browser) {
+		{"a silent check that finds no CONNECT session", func(t *testing.T, b *browser) {
 			state := query(t, b.startLogin(site, "prompt=none"), "state")
 			r := b.get(site.app.URL + "/connect/oauth2callback?state=" + state + "&error=login_required")
 			wantStatus(t, "callback with login_required", r, http.StatusSeeOther)
 			wantStatus(t, "the home page with its message", b.get(r.location), http.StatusOK)
 		}},
-		{"a cancelled login", func(b *browser) {
+		{"a cancelled login", func(t *testing.T, b *browser) {
 			state := query(t, b.startLogin(site, ""), "state")
 			wantStatus(t, "callback with access_denied", b.get(site.app.URL+"/connect/oauth2callback?state="+state+"&error=access_denied"), http.StatusForbidden)
 		}},
-		{"a callback with an unknown state", func(b *browser) {
+		{"a callback with an unknown state", func(t *testing.T, b *browser) {
 			wantStatus(t, "callback with a forged state", b.get(site.app.URL+"/connect/oauth2callback?state=forged&code=x"), http.StatusBadRequest)
 		}},
-		{"pages, a missing page and a private page", func(b *browser) {
+		{"pages, a missing page and a private page", func(t *testing.T, b *browser) {
 			wantStatus(t, "GET /", b.get(site.app.URL+"/"), http.StatusOK)
 			wantStatus(t, "GET /nowhere", b.get(site.app.URL+"/nowhere"), http.StatusNotFound)
 			wantStatus(t, "GET /profile", b.get(site.app.URL+"/profile"), http.StatusFound)
 		}},
-		{"a logout without a session", func(b *browser) {
+		{"a logout without a session", func(t *testing.T, b *browser) {
 			r := b.post(site.app.URL+"/logout", nil)
 			if r.status >= 500 {
 				t.Fatalf("POST /logout without a session = %d", r.status)
@@ -224,7 +226,7 @@ func TestAnonymousVisitorsCostRedisNothing(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			before := len(storetest.Keys(t, site.redis, site.prefix))
 			for range 200 {
-				p.walk(newBrowser(t))
+				p.walk(t, newBrowser(t))
 			}
 			if after := len(storetest.Keys(t, site.redis, site.prefix)); after != before {
 				t.Fatalf("200 anonymous round trips left %d keys in Redis, want none", after-before)

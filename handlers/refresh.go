@@ -106,6 +106,7 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 		return current, nil
 	}
 	refreshed, err := app.Connect.Refresh(ctx, current.Tokens, u.Claims)
+	app.Metrics.refreshed(err)
 	if connect.IsInvalidGrant(err) || errors.Is(err, connect.ErrNoRefreshToken) {
 		return current, fmt.Errorf("%w: %w", errSessionEnded, err)
 	}

@@ -16,29 +16,33 @@ func (app *App) Routes() http.Handler {
 	mux.HandleFunc("GET /healthz", app.handleHealthz)
 	mux.HandleFunc("GET /readyz", app.handleReadyz)
 	// Posted by CONNECT's server, not a browser: no session, no cookies.
-	mux.HandleFunc("POST /connect/backchannellogout", app.handleBackchannelLogout)
+	mux.Handle("POST /connect/backchannellogout", app.countBackchannel(http.HandlerFunc(app.handleBackchannelLogout)))
 
 	// Pages: the session is loaded from the store and saved after.
 	pages := http.NewServeMux()
 	pages.Handle("GET /{$}", app.handle(app.handleHome))
-	pages.Handle("GET /login", app.handle(app.handleLogin))
-	pages.Handle("GET /connect/oauth2callback", app.handle(app.handleCallback))
+	// Each login start and callback costs a call to CONNECT: rate-limited.
+	pages.Handle("GET /login", app.limitByAddress(app.handle(app.handleLogin)))
+	pages.Handle("GET /connect/oauth2callback", app.limitByAddress(app.handle(app.countCallback(app.handleCallback))))
 	pages.Handle("GET /protected", app.requireLogin(app.handle(app.handleProtected)))
 	pages.Handle("GET /profile", app.requireLogin(app.handle(app.handleProfile)))
 	pages.Handle("GET /session", app.requireLogin(app.handle(app.handleSession)))
-	pages.Handle("POST /refresh", app.requireLogin(app.handle(app.handleRefresh)))
+	pages.Handle("POST /refresh", app.requireLogin(app.limitRefreshes(app.handle(app.handleRefresh))))
 	pages.Handle("GET /stepup", app.requireLogin(app.handle(app.handleStepUp)))
 	pages.Handle("GET /sessions", app.requireLogin(app.handle(app.handleSessions)))
 	pages.Handle("POST /sessions/end", app.requireLogin(app.handle(app.handleEndSession)))
 	pages.Handle("POST /logout", app.handle(app.handleLogout))
 	pages.Handle("GET /connect/logoutcallback", app.handle(app.handleLogoutCallback))
-	pages.Handle("GET /setup", app.handle(app.handleSetup))
+	if app.ServeSetupPage { // development only: otherwise a plain 404
+		pages.Handle("GET /setup", app.handle(app.handleSetup))
+	}
 	pages.Handle("GET /guide", app.handle(app.handleGuide))
 	// Any other GET is a 404 page; another method on a known path is a 405.
 	pages.Handle("GET /", app.handle(app.handleNotFound))
-	mux.Handle("/", app.loadAndSaveSession(noStore(pages)))
+	mux.Handle("/", app.loadAndSaveSession(noStore(notePattern(pages))))
 
-	// Outermost first: every request gets an id and a log line, even one
-	// that panics.
-	return app.logRequests(app.recoverPanic(securityHeaders(app.formTargets, app.HTTPS, app.crossOriginProtection(mux))))
+	// Outermost first: every request gets an id, a log line and its
+	// latency measured, even one that panics; no body is read unchecked.
+	return app.logRequests(app.observeLatency(app.recoverPanic(securityHeaders(app.formTargets, app.HTTPS,
+		app.crossOriginProtection(app.limitBodies(notePattern(mux)))))))
 }

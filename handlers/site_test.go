@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -61,6 +62,15 @@ type siteOptions struct {
 	// introspection and its RFC 9068 access tokens.
 	introspection   bool
 	jwtAccessTokens bool
+	// noSetupPage is SETUP_PAGE=off (or auto on a deployment).
+	noSetupPage bool
+	// rateLimitPerAddress and rateLimitRefresh are the rate limits; zero
+	// for the defaults. trustedProxies are TRUSTED_PROXIES.
+	rateLimitPerAddress int
+	rateLimitRefresh    int
+	trustedProxies      []netip.Prefix
+	// metrics, when set, counts the app's events for the test to read.
+	metrics *Metrics
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -83,7 +93,7 @@ var providerKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-func newTestSite(t *testing.T, opts siteOptions) *testSite {
+func newTestSite(t testing.TB, opts siteOptions) *testSite {
 	t.Helper()
 	// Both servers listen first, so each knows the other's URL.
 	appServer := httptest.NewServer(nil)
@@ -127,13 +137,18 @@ func newTestSite(t *testing.T, opts siteOptions) *testSite {
 
 // newInstance builds one instance of the app, as main does: its own CONNECT
 // client and session manager, sharing Redis and the secret with the site.
-func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (http.Handler, *store.Sessions) {
+func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (http.Handler, *store.Sessions) {
 	t.Helper()
 	scopes := site.opts.scopes
 	if scopes == nil {
 		scopes = []string{"openid", "profile", "email", "phone"}
 	}
+	var backEnd *http.Client // connect's default
+	if site.opts.metrics != nil {
+		backEnd = &http.Client{Timeout: 10 * time.Second, Transport: site.opts.metrics.CountConnectErrors(http.DefaultTransport)}
+	}
 	client, err := connect.New(connect.Config{
+		HTTPClient:            backEnd,
 		Issuer:                site.provider.Issuer(),
 		ClientID:              testClientID,
 		ClientSecret:          clientSecret,
@@ -172,6 +187,12 @@ func (site *testSite) newInstance(t *testing.T, appURL, clientSecret string) (ht
 		RefreshMargin: time.Minute,
 		StepUpMaxAge:  5 * time.Minute,
 		Now:           site.clock.Now,
+
+		ServeSetupPage:      !site.opts.noSetupPage,
+		RateLimitPerAddress: site.opts.rateLimitPerAddress,
+		RateLimitRefresh:    site.opts.rateLimitRefresh,
+		TrustedProxies:      site.opts.trustedProxies,
+		Metrics:             site.opts.metrics,
 	})
 	if err != nil {
 		t.Fatal(err)
