@@ -221,7 +221,11 @@ func (u *soakUser) visit() {
 	if _, _, ok := u.page("/session", u.user.Sub); !ok {
 		return
 	}
-	if _, _, ok := u.send(http.MethodPost, u.baseURL+"/logout", url.Values{}, http.StatusOK); !ok {
+	loggedOut, _, ok := u.send(http.MethodPost, u.baseURL+"/logout", url.Values{}, http.StatusSeeOther)
+	if !ok {
+		return
+	}
+	if _, _, ok := u.send(http.MethodGet, loggedOut, nil, http.StatusOK); !ok {
 		return
 	}
 	u.run.visits.Add(1)
