@@ -126,10 +126,14 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Sessions: sessions,
 		Logins:   store.NewLoginTransactions(secrets, cfg.SecureCookies(), nil),
 		Messages: store.NewMessages(secrets, cfg.SecureCookies()),
-		Ping:     func(ctx context.Context) error { return store.Ping(ctx, rdb) },
-		Logger:   logger,
-		Issuer:   cfg.IssuerURL(),
-		HTTPS:    cfg.SecureCookies(),
+		// Shared by every instance, like the sessions.
+		ValidatedTokens: store.NewValidatedTokens(rdb, secrets, ""),
+		Ping:            func(ctx context.Context) error { return store.Ping(ctx, rdb) },
+		Logger:          logger,
+		Issuer:          cfg.IssuerURL(),
+		BaseURL:         cfg.BaseURL.String(),
+		APIAudience:     cfg.APIAudience,
+		HTTPS:           cfg.SecureCookies(),
 		Registration: handlers.Registration{
 			RedirectURL:           cfg.RedirectURL(),
 			PostLogoutRedirectURL: cfg.PostLogoutRedirectURL(),

@@ -22,12 +22,18 @@ type Options struct {
 	Logins   *store.LoginTransactions
 	// Messages carries one-time messages to the next page.
 	Messages *store.Messages
+	// ValidatedTokens caches /api/me's validations of access tokens.
+	ValidatedTokens *store.ValidatedTokens
 	// Ping reports whether the session store answers.
 	Ping   func(context.Context) error
 	Logger *slog.Logger
 
 	// Issuer is CONNECT's issuer; its origin is allowed as a form target.
 	Issuer string
+	// BaseURL is APP_BASE_URL, for the commands pages show.
+	BaseURL string
+	// APIAudience is the audience /api/me requires of JWT access tokens.
+	APIAudience string
 	// HTTPS is true when APP_BASE_URL is https: browsers are then told to
 	// use nothing else (HSTS).
 	HTTPS bool
@@ -97,8 +103,8 @@ type App struct {
 // New checks the options and parses every template, so that a broken
 // template stops start-up instead of failing a visitor.
 func New(o Options) (*App, error) {
-	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Messages == nil || o.Logger == nil {
-		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins, Messages and Logger are required")
+	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Messages == nil || o.ValidatedTokens == nil || o.Logger == nil {
+		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins, Messages, ValidatedTokens and Logger are required")
 	}
 	issuer, err := url.Parse(o.Issuer)
 	if err != nil || issuer.Host == "" {

@@ -20,8 +20,6 @@ type guideStep struct {
 	// Beyond is what the app does at this step that the guide does not
 	// ask for, each with the reason.
 	Beyond []beyondGuide
-	// Placeholder names a part of the step this app does not show yet.
-	Placeholder string
 }
 
 // guideLink is a link from the guide to a page of the app, or to one of the
@@ -157,10 +155,11 @@ var guideSteps = []guideStep{
 			"the refresh token buys a new access token and a new refresh token, and the old refresh token is dropped.",
 		Links: []guideLink{
 			{Label: "Profile: userinfo read with the access token", Path: "/profile"},
+			{Label: "Session: the access token at a resource server, /api/me", Path: "/session#api"},
 			{Label: "Session: Refresh now", Path: "/session#refresh"},
 		},
-		Files:       []string{"handlers/profile.go", "connect/userinfo.go", "handlers/refresh.go", "connect/refresh.go"},
-		Placeholder: "Validation by a resource server: GET /api/me, which checks an access token as a resource server would, is not built yet.",
+		Files: []string{"handlers/profile.go", "connect/userinfo.go", "handlers/api.go", "connect/accesstoken.go",
+			"handlers/refresh.go", "connect/refresh.go"},
 	},
 	{
 		Number: 11,
@@ -231,13 +230,12 @@ type codePath struct {
 
 // guideEntry is a step as /guide shows it, with its links resolved.
 type guideEntry struct {
-	Number      int
-	Title       string
-	Summary     string
-	Links       []resolvedLink
-	Files       []codePath
-	Beyond      []beyondEntry
-	Placeholder string
+	Number  int
+	Title   string
+	Summary string
+	Links   []resolvedLink
+	Files   []codePath
+	Beyond  []beyondEntry
 }
 
 type resolvedLink struct {
@@ -282,7 +280,7 @@ func (app *App) codePaths(paths []string) []codePath {
 func (app *App) guideEntries() []guideEntry {
 	entries := make([]guideEntry, len(guideSteps))
 	for i, s := range guideSteps {
-		e := guideEntry{Number: s.Number, Title: s.Title, Summary: s.Summary, Files: app.codePaths(s.Files), Placeholder: s.Placeholder}
+		e := guideEntry{Number: s.Number, Title: s.Title, Summary: s.Summary, Files: app.codePaths(s.Files)}
 		for _, l := range s.Links {
 			if r := app.link(l); r != nil {
 				e.Links = append(e.Links, *r)

@@ -159,12 +159,14 @@ func newBareApp(t *testing.T, o Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Sessions, err = store.NewSessions(store.SessionOptions{Redis: storetest.Embedded(t), Secrets: secrets, IdleTimeout: time.Hour, Lifetime: time.Hour})
+	rdb := storetest.Embedded(t)
+	o.Sessions, err = store.NewSessions(store.SessionOptions{Redis: rdb, Secrets: secrets, IdleTimeout: time.Hour, Lifetime: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.Logins = store.NewLoginTransactions(secrets, false, nil)
 	o.Messages = store.NewMessages(secrets, false)
+	o.ValidatedTokens = store.NewValidatedTokens(rdb, secrets, "")
 	o.Logger = slog.New(slog.DiscardHandler)
 	o.Issuer = "https://connect.example/oauth"
 	app, err := New(o)

@@ -17,6 +17,8 @@ func (app *App) Routes() http.Handler {
 	mux.HandleFunc("GET /readyz", app.handleReadyz)
 	// Posted by CONNECT's server, not a browser: no session, no cookies.
 	mux.Handle("POST /connect/backchannellogout", app.countBackchannel(http.HandlerFunc(app.handleBackchannelLogout)))
+	// A resource server: a bearer token, never a cookie or a session.
+	mux.HandleFunc("GET /api/me", app.handleAPIMe)
 
 	// Pages: the session is loaded from the store and saved after.
 	pages := http.NewServeMux()

@@ -30,6 +30,7 @@ func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 		Claims:          newestClaims(u, rec),
 		LoggedInAt:      u.LoggedInAt,
 		Persistent:      u.PersistentCookie(),
+		API:             app.demoAPI(r, rec.Tokens.AccessToken),
 	})
 	return nil
 }
@@ -43,8 +44,11 @@ type sessionPage struct {
 	Refreshes       int
 	RefreshMargin   time.Duration
 	Claims          connect.Claims
-	LoggedInAt      time.Time
-	Persistent      bool
+	// API is this session's access token sent to /api/me, as a resource
+	// server receives it (step 10 of CONNECT's guide).
+	API        apiDemo
+	LoggedInAt time.Time
+	Persistent bool
 }
 
 // newestClaims are the claims of the newest ID token: a refresh's, if one

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -71,6 +72,8 @@ type siteOptions struct {
 	trustedProxies      []netip.Prefix
 	// metrics, when set, counts the app's events for the test to read.
 	metrics *Metrics
+	// apiAudience is API_AUDIENCE; empty means the client id.
+	apiAudience string
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -166,13 +169,16 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		t.Fatal(err)
 	}
 	app, err := New(Options{
-		Connect:  client,
-		Sessions: sessions,
-		Logins:   store.NewLoginTransactions(site.secrets, false, nil),
-		Messages: store.NewMessages(site.secrets, false),
-		Ping:     func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
-		Logger:   slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Issuer:   site.provider.Issuer(),
+		Connect:         client,
+		Sessions:        sessions,
+		Logins:          store.NewLoginTransactions(site.secrets, false, nil),
+		Messages:        store.NewMessages(site.secrets, false),
+		ValidatedTokens: store.NewValidatedTokens(site.redis, site.secrets, site.prefix),
+		BaseURL:         appURL,
+		APIAudience:     cmp.Or(site.opts.apiAudience, testClientID),
+		Ping:            func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
+		Logger:          slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Issuer:          site.provider.Issuer(),
 		Registration: Registration{
 			RedirectURL:           appURL + "/connect/oauth2callback",
 			PostLogoutRedirectURL: appURL + "/connect/logoutcallback",
