@@ -147,6 +147,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		SSO:           cfg.SSO,
 		ACRValues:     cfg.ACRValues,
 		UILocales:     cfg.UILocales,
+		EmbeddedRedis: cfg.RedisURL == "",
 		RefreshMargin: cfg.RefreshMargin,
 		StepUpMaxAge:  cfg.StepUpMaxAge,
 

@@ -167,7 +167,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := seeText(ctx, definition("Name"), kari.Name); err != nil {
 			return err
 		}
-		if err := seeText(ctx, definition("Stay signed in (td_sls)"), "No: the session ends when the browser closes"); err != nil {
+		if err := seeText(ctx, definition("Short-lived session (td_sls)"), "you did not ask to stay signed in, so this session ends when the browser closes"); err != nil {
 			return err
 		}
 		return seeText(ctx, chromedp.CSS(`.account .who`), kari.Name)
@@ -307,7 +307,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := seeText(ctx, definition("Name"), kari.Name); err != nil {
 			return err
 		}
-		return seeText(ctx, definition("Methods (amr)"), "SSO")
+		return seeText(ctx, definition("How you authenticated (amr)"), "SSO")
 	})
 
 	b.step(t, "11-logged-out-everywhere", "step 12: Log out everywhere ends the CONNECT session too", func(ctx context.Context) error {

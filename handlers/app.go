@@ -52,10 +52,14 @@ type Options struct {
 	RepositoryURL string
 	// SSO is true when the client is registered with single sign-on.
 	SSO bool
-	// ACRValues and UILocales are sent with every login unless the login
-	// asks for something else.
+	// ACRValues is sent with every login unless the login asks for
+	// something else. UILocales (CONNECT_UI_LOCALES) is sent as ui_locales;
+	// empty, the visitor's language here is sent.
 	ACRValues string
 	UILocales string
+	// EmbeddedRedis says sessions are in a Redis inside the process (no
+	// REDIS_URL), which the home page owns up to.
+	EmbeddedRedis bool
 	// RefreshMargin is how long before expiry an access token is refreshed.
 	RefreshMargin time.Duration
 	// StepUpMaxAge is how recent the LoA2 authentication /stepup demands is.

@@ -35,8 +35,7 @@ func (app *App) limitBodies(next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength != 0 && !isURLEncodedForm(r.Header.Get("Content-Type")) {
-			app.serveError(w, r, &pageError{status: http.StatusUnsupportedMediaType, title: "Form not accepted",
-				message: "This site accepts only plain forms, without file uploads."})
+			app.serveError(w, r, &pageError{status: http.StatusUnsupportedMediaType, key: "error.form_not_plain"})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
@@ -45,16 +44,14 @@ func (app *App) limitBodies(next http.Handler) http.Handler {
 				app.serveError(w, r, errBodyTooLarge)
 				return
 			}
-			app.serveError(w, r, &pageError{status: http.StatusBadRequest, title: "Form not readable",
-				message: "The form sent could not be read. Please go back and try again.", err: err})
+			app.serveError(w, r, &pageError{status: http.StatusBadRequest, key: "error.form_unreadable", err: err})
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-var errBodyTooLarge = &pageError{status: http.StatusRequestEntityTooLarge, title: "Form too large",
-	message: "The form sent was larger than any form on this site. Please go back and try again."}
+var errBodyTooLarge = &pageError{status: http.StatusRequestEntityTooLarge, key: "error.form_too_large"}
 
 func isURLEncodedForm(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)

@@ -23,10 +23,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 		err = store.ErrNoTransaction
 	}
 	if errors.Is(err, store.ErrNoTransaction) {
-		return &pageError{status: http.StatusBadRequest, title: "This login has expired",
-			message: "This login does not match one started in this browser, or it was already completed. " +
-				"This happens after the back button, a reload, or more than ten minutes at the login page. Please log in again.",
-			err: err}
+		return &pageError{status: http.StatusBadRequest, key: "error.no_pending_login", err: err}
 	}
 	if err != nil {
 		return err
@@ -37,8 +34,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	code := q.Get("code")
 	if code == "" {
-		return &pageError{status: http.StatusBadRequest, title: "The login could not be completed",
-			message: "CONNECT's answer had no authorization code. Please log in again."}
+		return &pageError{status: http.StatusBadRequest, key: "error.no_code"}
 	}
 
 	login, err := app.Connect.Exchange(r.Context(), code, tx.PendingLogin)
@@ -83,19 +79,16 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 // back-channel logout our session too, before the browser is back here.
 // The page says which happened.
 func (app *App) stepUpByAnotherUser(r *http.Request) error {
-	message := "The extra check was passed by a different CONNECT user than the one who started it, so it does not count. " +
-		"Nobody new is logged in here; you are still logged in as before."
+	key := "error.stepup_other_user"
 	if _, stillLoggedIn := app.Sessions.CurrentUser(r.Context()); !stillLoggedIn {
-		message = "The extra check was passed by a different CONNECT user than the one who started it, so it does not count. " +
-			"Logging in as someone else at CONNECT also ended your earlier CONNECT session, and with it your session here: " +
-			"you are logged out. Log in again as the user you want to be."
+		key = "error.stepup_other_user_ended"
 	}
-	return &pageError{status: http.StatusForbidden, title: "That was another user", message: message, err: connect.ErrSubjectChanged}
+	return &pageError{status: http.StatusForbidden, key: key, err: connect.ErrSubjectChanged}
 }
 
 // messageSilentLogin is the one-time message after a login CONNECT
 // completed without asking the user anything.
-const messageSilentLogin = "You were logged in without a password: CONNECT already knew this browser (single sign-on, amr SSO)."
+const messageSilentLogin = "message.silent_login"
 
 // loginRefused handles a callback with error=: CONNECT did not log the user
 // in. Its error code and description are for developers, so they go to the
@@ -104,22 +97,18 @@ func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, tx store.Lo
 	app.Logger.Warn("CONNECT refused the login", "error", clipForLog(code), "error_description", clipForLog(description), "request_id", requestID(r.Context()))
 	switch {
 	case tx.StepUp && code == "access_denied":
-		return &pageError{status: http.StatusForbidden, title: "You cancelled the extra check",
-			message: "You are still logged in as before, but this page needs a recent password login at CONNECT."}
+		return &pageError{status: http.StatusForbidden, key: "error.stepup_cancelled"}
 	case code == "access_denied":
-		return &pageError{status: http.StatusForbidden, title: "You cancelled the login",
-			message: "You are not logged in. You can log in again whenever you like."}
+		return &pageError{status: http.StatusForbidden, key: "error.login_cancelled"}
 	case code == "login_required" || code == "interaction_required" || code == "consent_required":
 		// The answer to prompt=none when the browser has no CONNECT session
 		// that can log in silently: an outcome, not an error.
-		app.Messages.Set(w, "No CONNECT session in this browser: log in to start one.")
+		app.Messages.Set(w, "message.no_connect_session")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	case code == "temporarily_unavailable" || code == "server_error":
-		return &pageError{status: http.StatusServiceUnavailable, title: "CONNECT could not log you in just now",
-			message: "Telenor CONNECT ID had a temporary problem. Please try again in a minute."}
+		return &pageError{status: http.StatusServiceUnavailable, key: "error.connect_trouble"}
 	default:
-		return &pageError{status: http.StatusBadRequest, title: "The login could not be completed",
-			message: "Telenor CONNECT ID did not complete the login. Please try again."}
+		return &pageError{status: http.StatusBadRequest, key: "error.login_not_completed"}
 	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -62,7 +63,7 @@ func TestAProviderWithoutEndSessionOrRevocation(t *testing.T) {
 			`none: "Log out everywhere" is not offered`,
 			"none: logout ends the session here without a revocation call",
 		} {
-			if !strings.Contains(r.body, want) {
+			if !strings.Contains(html.UnescapeString(r.body), want) {
 				t.Errorf("/setup does not say %q", want)
 			}
 		}

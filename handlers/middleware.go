@@ -118,8 +118,7 @@ func securityHeaders(formTargets string, https bool, next http.Handler) http.Han
 func (app *App) crossOriginProtection(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(app.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return &pageError{status: http.StatusForbidden, title: "Request refused",
-			message: "This form was sent from another web site, so it was not carried out. Use the buttons on this site instead."}
+		return &pageError{status: http.StatusForbidden, key: "error.cross_site"}
 	}))
 	return cop.Handler(next)
 }

@@ -106,8 +106,7 @@ func (app *App) limitByAddress(next http.Handler) http.Handler {
 		key := rateLimitKey(clientAddress(r, app.TrustedProxies))
 		if wait, ok := app.addressLimits.allow(key); !ok {
 			app.Metrics.rateLimited.WithLabelValues("address").Inc()
-			app.tooManyRequests(w, r, wait, "Too many login attempts",
-				"This address has started more logins than we allow in a minute. Please wait a minute, then try again.")
+			app.tooManyRequests(w, r, wait, "error.too_many_logins")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -122,8 +121,7 @@ func (app *App) limitRefreshes(next http.Handler) http.Handler {
 		// limiter holds nothing a heap dump could turn into a login.
 		if wait, ok := app.refreshLimits.allow(currentUser(r).ID); !ok {
 			app.Metrics.rateLimited.WithLabelValues("refresh").Inc()
-			app.tooManyRequests(w, r, wait, "Too many refreshes",
-				"This session has refreshed its tokens more often than we allow in a minute. Its tokens are still good; please wait a minute before refreshing again.")
+			app.tooManyRequests(w, r, wait, "error.too_many_refreshes")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -154,9 +152,9 @@ func (app *App) allowTokenValidation(w http.ResponseWriter, r *http.Request) boo
 
 // tooManyRequests is the 429 page, with Retry-After for clients that
 // honour it.
-func (app *App) tooManyRequests(w http.ResponseWriter, r *http.Request, wait time.Duration, title, message string) {
+func (app *App) tooManyRequests(w http.ResponseWriter, r *http.Request, wait time.Duration, key string) {
 	w.Header().Set("Retry-After", retryAfterSeconds(wait))
-	app.serveError(w, r, &pageError{status: http.StatusTooManyRequests, title: title, message: message})
+	app.serveError(w, r, &pageError{status: http.StatusTooManyRequests, key: key})
 }
 
 // retryAfterSeconds is wait in whole seconds, rounded up: Retry-After

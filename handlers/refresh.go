@@ -178,7 +178,7 @@ func (app *App) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 	if _, err := app.freshTokens(r.Context(), u, refreshNeed{force: true}); err != nil {
 		return err
 	}
-	app.Messages.Set(w, "Tokens refreshed: a new access token and a new refresh token are stored.")
+	app.Messages.Set(w, "message.tokens_refreshed")
 	http.Redirect(w, r, "/session", http.StatusSeeOther)
 	return nil
 }
@@ -193,7 +193,7 @@ func (app *App) endSession(w http.ResponseWriter, r *http.Request, cause error) 
 		app.serveError(w, r, err)
 		return
 	}
-	app.Messages.Set(w, "Your CONNECT session had ended, so you were asked to log in again.")
+	app.Messages.Set(w, "message.connect_session_ended")
 	returnTo := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		returnTo = r.PostFormValue("return_to")

@@ -2,70 +2,56 @@ package handlers
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/telenordigital/connect-web-sample/store"
 	"github.com/telenordigital/connect-web-sample/templates"
 )
 
-// templateCache holds one parsed template set per page: the layout, the
-// partials and the page itself.
-type templateCache map[string]*template.Template
-
-var templateFuncs = template.FuncMap{
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
-	},
-	"join": strings.Join,
-	"ago":  ago,
-}
-
-// ago says how long before now t was, in the words a person would use.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case t.IsZero():
-		return "—"
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " ago"
-	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " ago"
-	default:
-		return plural(int(d/(24*time.Hour)), "day") + " ago"
-	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
-}
+// templateCache holds one parsed template set per language and page: the
+// layout, the partials and the page itself, with the language's words
+// written in (i18n.go).
+type templateCache map[string]map[string]*template.Template
 
 func parseTemplates() (templateCache, error) {
 	pages, err := fs.Glob(templates.FS, "pages/*.html")
 	if err != nil {
 		return nil, err
 	}
+	shared, err := fs.Glob(templates.FS, "partials/*.html")
+	if err != nil {
+		return nil, err
+	}
 	cache := templateCache{}
-	for _, page := range pages {
-		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templates.FS, "layout.html", "partials/*.html", page)
-		if err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", page, err)
+	for lang := range catalogues {
+		tr := translatorFor(lang)
+		cache[lang] = map[string]*template.Template{}
+		for _, page := range pages {
+			t := template.New("layout.html").Funcs(tr.funcs())
+			for _, file := range append([]string{"layout.html", page}, shared...) {
+				src, err := fs.ReadFile(templates.FS, file)
+				if err != nil {
+					return nil, err
+				}
+				translated, err := tr.translate(file, string(src))
+				if err != nil {
+					return nil, err
+				}
+				into := t // the layout is the set's root; each other file joins it
+				if file != "layout.html" {
+					into = t.New(path.Base(file))
+				}
+				if _, err := into.Parse(translated); err != nil {
+					return nil, fmt.Errorf("parse template %s: %w", file, err)
+				}
+			}
+			cache[lang][path.Base(page)] = t
 		}
-		cache[path.Base(page)] = t
 	}
 	return cache, nil
 }
@@ -82,17 +68,25 @@ type templateData struct {
 
 	// LogoutEverywhere: SSO, and the provider has an end-session endpoint.
 	LogoutEverywhere bool
+	// ServeSetup: /setup is served (SETUP_PAGE), so it is linked.
+	ServeSetup bool
+	// ReturnTo is this page's path, for the language switcher to come back to.
+	ReturnTo string
 }
 
 func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any) templateData {
 	d := templateData{
-		SSO:        app.SSO,
-		StandInURL: app.StandInURL,
-		RequestID:  requestID(r.Context()),
-		Flash:      app.Messages.Pop(w, r),
-		Page:       page,
+		SSO:              app.SSO,
+		StandInURL:       app.StandInURL,
+		RequestID:        requestID(r.Context()),
+		Page:             page,
+		LogoutEverywhere: app.SSO && app.Connect.CanLogOutEverywhere(),
+		ServeSetup:       app.ServeSetupPage,
+		ReturnTo:         safeReturnPath(r.URL.RequestURI()),
 	}
-	d.LogoutEverywhere = app.SSO && app.Connect.CanLogOutEverywhere()
+	if msg := app.Messages.Pop(w, r); msg != "" {
+		d.Flash = translatorFor(langOf(r.Context())).T(msg)
+	}
 	if hasSession(r.Context()) {
 		d.User, _ = app.Sessions.CurrentUser(r.Context())
 	}
@@ -102,7 +96,7 @@ func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any
 // render executes the page into a buffer first, so a template error gives
 // the error page rather than half a page with a 200 status.
 func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	t, ok := app.templates[page]
+	t, ok := app.templates[langOf(r.Context())][page]
 	if !ok {
 		app.Logger.Error("no such template", "page", page)
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
@@ -112,8 +106,7 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 	if err := t.ExecuteTemplate(&buf, "layout.html", app.newTemplateData(w, r, data)); err != nil {
 		app.Logger.Error("render template", "page", page, "error", err, "request_id", requestID(r.Context()))
 		if page != "error.html" {
-			app.render(w, r, http.StatusInternalServerError, "error.html", errorPage{Status: 500, Title: "Something went wrong",
-				Message: "This page could not be shown. Please try again."})
+			app.serveError(w, r, errRenderFailed)
 			return
 		}
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
@@ -123,3 +116,6 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 	w.WriteHeader(status)
 	buf.WriteTo(w)
 }
+
+// errRenderFailed is a page that could not be shown: the template failed.
+var errRenderFailed = errors.New("the page's template failed")

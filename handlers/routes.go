@@ -41,7 +41,8 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("GET /guide", app.handle(app.handleGuide))
 	// Any other GET is a 404 page; another method on a known path is a 405.
 	pages.Handle("GET /", app.handle(app.handleNotFound))
-	mux.Handle("/", app.loadAndSaveSession(noStore(notePattern(pages))))
+	pages.Handle("GET /lang", app.handle(app.handleLanguage))
+	mux.Handle("/", withLanguage(app.loadAndSaveSession(noStore(notePattern(pages)))))
 
 	// Outermost first: every request gets an id, a log line and its
 	// latency measured, even one that panics; no body is read unchecked.

@@ -13,24 +13,25 @@ import (
 // session. /setup and /session link there.
 
 // knownScopes are CONNECT's scopes for a web client, and the userinfo
-// claims each gives (CONNECT.md, "Scopes and claims").
+// claims each gives (CONNECT.md, "Scopes and claims"). Note is a
+// catalogue key (text_en.go).
 var knownScopes = []struct {
 	Name   string
 	Claims []string
 	Note   string
 }{
-	{"openid", []string{"sub"}, "required: it makes the login OpenID Connect and brings the ID token"},
+	{"openid", []string{"sub"}, "scopes.note_openid"},
 	{"profile", []string{"name", "locale"}, ""},
-	{"email", []string{"email", "email_verified"}, "with phone also, the ID token carries td_au, the username used to log in"},
-	{"phone", []string{"phone_number", "phone_number_verified"}, "with email also, the ID token carries td_au, the username used to log in"},
-	{"address", nil, "not supported by CONNECT"},
+	{"email", []string{"email", "email_verified"}, "scopes.note_email"},
+	{"phone", []string{"phone_number", "phone_number_verified"}, "scopes.note_phone"},
+	{"address", nil, "scopes.note_address"},
 }
 
 // scopeRow is one scope as the #scopes section shows it.
 type scopeRow struct {
 	Name      string
 	Gives     []string // userinfo claims the scope gives
-	Note      string
+	Note      string // a catalogue key, or ""
 	Known     bool // false: a scope outside knownScopes, e.g. for a resource server
 	Requested bool // in CONNECT_SCOPES
 	Granted   bool // in the scope CONNECT granted this session

@@ -61,7 +61,7 @@ func (app *App) handleEndSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := r.PostFormValue("session")
 	if id == "" {
-		return badRequest("No session named", "Choose a session on the sessions page.")
+		return badRequest("error.no_session_named")
 	}
 	tokens, ended, err := app.Sessions.End(ctx, id)
 	if err != nil {
@@ -79,7 +79,7 @@ func (app *App) handleEndSession(w http.ResponseWriter, r *http.Request) error {
 
 // The one-time messages of this page.
 const (
-	messageSessionEnded = "That session has ended, and its tokens are revoked at CONNECT."
-	messageSessionGone  = "That session had already ended."
-	messageOthersEnded  = "Every other session has ended, and its tokens are revoked at CONNECT."
+	messageSessionEnded = "message.session_ended"
+	messageSessionGone  = "message.session_gone"
+	messageOthersEnded  = "message.others_ended"
 )

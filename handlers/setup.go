@@ -116,12 +116,12 @@ type curlPage struct {
 	Commands  []curlCommand
 }
 
-// curlCommand is one command, ready to paste into a POSIX shell.
+// curlCommand is one command, ready to paste into a POSIX shell. Its
+// words are in the catalogues under setup.curl.{ID}.title and .then (what
+// to do with the answer).
 type curlCommand struct {
 	ID      string // the page anchor, curl-{ID}
-	Title   string
 	Command string
-	Then    string // what to do with the answer
 }
 
 func curlSteps(in curlInput) *curlPage {
@@ -138,45 +138,37 @@ func curlSteps(in curlInput) *curlPage {
 		Nonce:         in.Pending.Nonce,
 		CodeVerifier:  in.Pending.CodeVerifier,
 		CodeChallenge: oauth2.S256ChallengeFromVerifier(in.Pending.CodeVerifier),
-		Discovery: curlCommand{ID: "discovery", Title: "Fetch the discovery document",
-			Command: curlLines("", shellQuote(in.DiscoveryURL)),
-			Then:    "Every endpoint below is taken from this answer."},
+		Discovery: curlCommand{ID: "discovery",
+			Command: curlLines("", shellQuote(in.DiscoveryURL))},
 	}
 	p.Commands = append(p.Commands,
-		curlCommand{ID: "exchange", Title: "Exchange the code for tokens",
+		curlCommand{ID: "exchange",
 			Command: curlLines(clientAuth,
 				"-d grant_type=authorization_code",
 				`--data-urlencode code="$CODE"`,
 				"--data-urlencode "+shellQuote("redirect_uri="+in.RedirectURI),
 				"--data-urlencode "+shellQuote("code_verifier="+in.Pending.CodeVerifier),
-				shellQuote(in.Endpoints.Token)),
-			Then: "Do it within a minute or two: a code is short-lived and works once. Copy access_token and refresh_token from the answer into ACCESS_TOKEN='…' and REFRESH_TOKEN='…'. The id_token is a JWT whose nonce must be the one above."},
-		curlCommand{ID: "userinfo", Title: "Call userinfo with the access token",
-			Command: curlLines(`-H "Authorization: Bearer $ACCESS_TOKEN"`, shellQuote(in.Endpoints.UserInfo)),
-			Then:    "The answer's sub is the CONNECT user id, the same as the ID token's; the other claims depend on the scopes granted."},
-		curlCommand{ID: "refresh", Title: "Refresh: a new access token and a new refresh token",
+				shellQuote(in.Endpoints.Token))},
+		curlCommand{ID: "userinfo",
+			Command: curlLines(`-H "Authorization: Bearer $ACCESS_TOKEN"`, shellQuote(in.Endpoints.UserInfo))},
+		curlCommand{ID: "refresh",
 			Command: curlLines(clientAuth,
 				"-d grant_type=refresh_token",
 				`--data-urlencode refresh_token="$REFRESH_TOKEN"`,
-				shellQuote(in.Endpoints.Token)),
-			Then: "The old refresh token is now spent: set ACCESS_TOKEN and REFRESH_TOKEN to the new ones."},
+				shellQuote(in.Endpoints.Token))},
 	)
 	if in.Endpoints.Introspection != "" {
-		p.Commands = append(p.Commands, curlCommand{ID: "introspect", Title: "Introspect the access token, as a resource server does",
+		p.Commands = append(p.Commands, curlCommand{ID: "introspect",
 			Command: curlLines(clientAuth,
 				`--data-urlencode token="$ACCESS_TOKEN"`,
 				"-d token_type_hint=access_token",
-				shellQuote(in.Endpoints.Introspection)),
-			Then: `"active": true with the token's sub, scope and exp, or just "active": false.`})
+				shellQuote(in.Endpoints.Introspection))})
 	}
-	p.Commands = append(p.Commands, curlCommand{ID: "revoke", Title: "Revoke the refresh token, as logout does",
+	p.Commands = append(p.Commands, curlCommand{ID: "revoke",
 		Command: curlLines("-w "+shellQuote(`HTTP %{http_code}\n`)+" "+clientAuth,
 			`--data-urlencode token="$REFRESH_TOKEN"`,
 			"-d token_type_hint=refresh_token",
-			shellQuote(in.Endpoints.Revocation)),
-		Then: "HTTP 200, whether or not the token was valid. Run the refresh command again: it now fails with invalid_grant. " +
-			"RFC 7009 asks the server to end the grant's access tokens too (the stand-in does); to revoke an access token on its own, " +
-			"send token=\"$ACCESS_TOKEN\" and token_type_hint=access_token."})
+			shellQuote(in.Endpoints.Revocation))})
 	return p
 }
 

@@ -28,7 +28,7 @@ func (app *App) handleStepUp(w http.ResponseWriter, r *http.Request) error {
 		})
 		return nil
 	}
-	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.StepUpMaxAge, UILocales: app.UILocales,
+	opts := connect.AuthOptions{ACRValues: stepUpACR, MaxAge: app.StepUpMaxAge, UILocales: app.uiLocales(r.Context()),
 		LoginHint: loginHintFor(u.Claims)}
 	return app.startLogin(w, r, opts, store.LoginTransaction{ReturnTo: "/stepup", StepUp: true, Subject: u.Claims.Subject})
 }

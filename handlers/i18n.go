@@ -1,0 +1,226 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+)
+
+// The site speaks English and Norwegian Bokmål. Each visitor gets the
+// language they chose with the switcher (GET /lang, remembered in a
+// cookie), else the best match for their browser's Accept-Language, else
+// English. Every word a page shows comes from one catalogue per language
+// (text_en.go, text_nb.go), by key; templates are parsed once per
+// language at start, so a page view looks nothing up but a map entry.
+
+// Languages the site speaks; the first is the default.
+var languages = []language.Tag{language.English, language.MustParse("nb")}
+
+// languageMatcher maps a browser's preferences to one of languages; it
+// treats Nynorsk and plain "no" as close enough to Bokmål.
+var languageMatcher = language.NewMatcher(languages)
+
+// catalogues are the site's words by language: text_en.go, text_nb.go.
+var catalogues = map[string]map[string]string{"en": english}
+
+// langCookie remembers the switcher's choice.
+const langCookie = "lang"
+
+// chooseLanguage is the language of this request: "en" or "nb".
+func chooseLanguage(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil {
+		if _, ok := catalogues[c.Value]; ok {
+			return c.Value
+		}
+	}
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return "en"
+	}
+	_, index, confidence := languageMatcher.Match(tags...)
+	if confidence == language.No {
+		return "en"
+	}
+	base, _ := languages[index].Base()
+	return base.String()
+}
+
+type langKey struct{}
+
+// withLanguage puts the request's language in its context, for the pages
+// and for ui_locales at CONNECT.
+func withLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept-Language")
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey{}, chooseLanguage(r))))
+	})
+}
+
+// langOf is the language withLanguage chose; English outside it.
+func langOf(ctx context.Context) string {
+	if lang, ok := ctx.Value(langKey{}).(string); ok {
+		return lang
+	}
+	return "en"
+}
+
+// handleLanguage is GET /lang: the language switcher's links. Query to
+// ("en" or "nb") and return_to (a path on this site): the choice is
+// remembered for a year and the visitor goes back where they were. It
+// changes nothing but the language, so a link may do it.
+func (app *App) handleLanguage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	to := q.Get("to")
+	if _, ok := catalogues[to]; !ok {
+		return badRequest("error.language")
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: langCookie, Value: to, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		HttpOnly: true, Secure: app.HTTPS, SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, safeReturnPath(q.Get("return_to")), http.StatusSeeOther)
+	return nil
+}
+
+// uiLocales is what login requests send CONNECT as ui_locales: the
+// configured CONNECT_UI_LOCALES, else the visitor's language here, so
+// CONNECT's pages speak it too.
+func (app *App) uiLocales(ctx context.Context) string {
+	if app.UILocales != "" {
+		return app.UILocales
+	}
+	return langOf(ctx)
+}
+
+// translator says things in one language.
+type translator struct {
+	lang string
+	text map[string]string
+}
+
+func translatorFor(lang string) translator {
+	return translator{lang: lang, text: catalogues[lang]}
+}
+
+// T is the text under key, with args put in as by fmt.Sprintf. A key that
+// is missing shows as itself, which the catalogue test makes impossible
+// for the keys the code uses.
+func (t translator) T(key string, args ...any) string {
+	s, ok := t.text[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// template is T for templates: a text whose key ends in _html holds
+// markup of our own (a <code>, a link), trusted as the catalogue is ours;
+// its args are not, and are escaped.
+func (t translator) template(key string, args ...any) any {
+	if !strings.HasSuffix(key, "_html") {
+		return t.T(key, args...)
+	}
+	for i, a := range args {
+		args[i] = template.HTMLEscapeString(fmt.Sprint(a))
+	}
+	return template.HTML(t.T(key, args...))
+}
+
+// staticText is a {{t "key"}} action with no arguments: text that is the
+// same on every page view.
+var staticText = regexp.MustCompile(`\{\{\s*t\s+"([a-z0-9_.]+)"\s*\}\}`)
+
+// translate writes one language's words into a template's source, before
+// it is parsed: every {{t "key"}} becomes its text, HTML-escaped (or as it
+// is, for a key ending in _html, whose markup is ours). A page then costs
+// no more to render in Norwegian than in English, and costs nothing for
+// its words at all; only texts with arguments ({{t "key" .X}}) are looked
+// up as the page renders. A key missing from the catalogue stops start-up.
+func (t translator) translate(name, src string) (string, error) {
+	var missing []string
+	out := staticText.ReplaceAllStringFunc(src, func(action string) string {
+		key := staticText.FindStringSubmatch(action)[1]
+		text, ok := t.text[key]
+		switch {
+		case !ok:
+			missing = append(missing, key)
+			return action
+		case strings.HasSuffix(key, "_html"):
+			return text
+		default:
+			return template.HTMLEscapeString(text)
+		}
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("template %s: no %s text for %s", name, t.lang, strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// funcs are the template functions of one language.
+func (t translator) funcs() template.FuncMap {
+	return template.FuncMap{
+		"t":        t.template,
+		"datetime": t.datetime,
+		"duration": t.duration,
+		"ago":      t.ago,
+		"lang":     func() string { return t.lang },
+		"join":     strings.Join,
+	}
+}
+
+// datetime writes a moment as people of the language write it, in UTC:
+// "30 November 2026, 14:03 UTC", "30. november 2026 kl. 14:03 UTC".
+func (t translator) datetime(tm time.Time) string {
+	if tm.IsZero() {
+		return "—"
+	}
+	tm = tm.UTC()
+	month := t.T("month." + strconv.Itoa(int(tm.Month())))
+	return t.T("format.datetime", tm.Day(), month, tm.Year(), tm.Format("15:04"))
+}
+
+// duration writes a span in whole units: "2 minutes", "1 time", "45 sekunder".
+func (t translator) duration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d >= 48*time.Hour:
+		return t.count(int(d/(24*time.Hour)), "day")
+	case d >= 2*time.Hour || d >= time.Hour && d%time.Hour == 0:
+		return t.count(int(d/time.Hour), "hour")
+	case d >= 2*time.Minute || d >= time.Minute && d%time.Minute == 0:
+		return t.count(int(d/time.Minute), "minute")
+	default:
+		return t.count(int(d/time.Second), "second")
+	}
+}
+
+// ago says how long before now t was: "just now", "3 minutes ago".
+func (t translator) ago(now, tm time.Time) string {
+	if tm.IsZero() {
+		return "—"
+	}
+	d := now.Sub(tm)
+	if d < time.Minute {
+		return t.T("time.just_now")
+	}
+	return t.T("time.ago", t.duration(d.Truncate(time.Minute)))
+}
+
+// count is n of a unit, in the singular or the plural.
+func (t translator) count(n int, unit string) string {
+	if n == 1 {
+		return t.T("unit."+unit+".one", n)
+	}
+	return t.T("unit."+unit+".other", n)
+}
