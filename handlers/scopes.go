@@ -31,10 +31,10 @@ var knownScopes = []struct {
 type scopeRow struct {
 	Name      string
 	Gives     []string // userinfo claims the scope gives
-	Note      string // a catalogue key, or ""
-	Known     bool // false: a scope outside knownScopes, e.g. for a resource server
-	Requested bool // in CONNECT_SCOPES
-	Granted   bool // in the scope CONNECT granted this session
+	Note      string   // a catalogue key, or ""
+	Known     bool     // false: a scope outside knownScopes, e.g. for a resource server
+	Requested bool     // in CONNECT_SCOPES
+	Granted   bool     // in the scope CONNECT granted this session
 	// Brought are the claims userinfo returned for this scope just now;
 	// claims with an empty or false value are not told apart from absent
 	// ones, so they are left out.
