@@ -99,12 +99,21 @@ func startApp(t *testing.T, ctx context.Context, bin, dir string) *runningApp {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the app: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed when the process ends, so both the readiness wait
+	// and the clean-up can see it (a value sent once would be seen once,
+	// and a clean-up after a failed start would wait for it forever).
+	exited := make(chan struct{})
+	var exitErr error
+	go func() { exitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { stopApp(t, cmd, exited) })
 	t.Logf("app log: %s", app.logPath)
 
 	if err := waitReady(ctx, app.baseURL+"/readyz", exited, 20*time.Second); err != nil {
+		select {
+		case <-exited:
+			err = fmt.Errorf("%w (%v)", err, exitErr)
+		default:
+		}
 		t.Fatalf("the app did not become ready: %v\n--- app log ---\n%s", err, tail(app.logPath, 40))
 	}
 	return app
@@ -112,7 +121,7 @@ func startApp(t *testing.T, ctx context.Context, bin, dir string) *runningApp {
 
 // stopApp ends the program as a container runtime would: SIGTERM, time
 // for a graceful shutdown, then SIGKILL.
-func stopApp(t *testing.T, cmd *exec.Cmd, exited <-chan error) {
+func stopApp(t *testing.T, cmd *exec.Cmd, exited <-chan struct{}) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Logf("SIGTERM the app: %v", err)
 	}
@@ -127,7 +136,7 @@ func stopApp(t *testing.T, cmd *exec.Cmd, exited <-chan error) {
 
 // waitReady polls url until it answers 200, the process exits, or the
 // timeout passes.
-func waitReady(ctx context.Context, url string, exited <-chan error, timeout time.Duration) error {
+func waitReady(ctx context.Context, url string, exited <-chan struct{}, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
@@ -147,8 +156,8 @@ func waitReady(ctx context.Context, url string, exited <-chan error, timeout tim
 			last = "GET /readyz = " + resp.Status
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("the app exited: %v", err)
+		case <-exited:
+			return errors.New("the app exited")
 		case <-ctx.Done():
 			return fmt.Errorf("%s: last: %s", ctx.Err(), last)
 		case <-time.After(100 * time.Millisecond):
