@@ -102,9 +102,13 @@ func (env *environment) inProcessApp(b *testing.B) string {
 		Sessions: sessions,
 		Logins:   store.NewLoginTransactions(secrets, false, nil),
 		Messages: store.NewMessages(secrets, false),
-		Ping:     func(ctx context.Context) error { return store.Ping(ctx, rdb) },
-		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		Issuer:   issuer,
+		// As main.go: shared by every instance, like the sessions.
+		ValidatedTokens: store.NewValidatedTokens(rdb, secrets, ""),
+		Ping:            func(ctx context.Context) error { return store.Ping(ctx, rdb) },
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Issuer:          issuer,
+		BaseURL:         baseURL,
+		APIAudience:     benchClientID,
 		Registration: handlers.Registration{
 			RedirectURL:           baseURL + "/connect/oauth2callback",
 			PostLogoutRedirectURL: baseURL + "/connect/logoutcallback",

@@ -3,10 +3,12 @@ package connect
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -30,13 +32,13 @@ const maxTokenAge = 10 * time.Minute
 // Claims are the ID token claims the app uses: the standard ones and
 // CONNECT's own (acr, amr, td_sls, td_au, sid).
 type Claims struct {
-	Issuer          string      `json:"iss"`
+	Issuer          string      `json:"iss,omitempty"`
 	Subject         string      `json:"sub"` // the CONNECT user id
-	Audience        audience    `json:"aud"`
+	Audience        audience    `json:"aud,omitempty"`
 	AuthorizedParty string      `json:"azp,omitempty"`
 	Nonce           string      `json:"nonce,omitempty"`
-	IssuedAt        NumericDate `json:"iat"`
-	Expiry          NumericDate `json:"exp"`
+	IssuedAt        NumericDate `json:"iat,omitempty"`
+	Expiry          NumericDate `json:"exp,omitempty"`
 
 	Profile
 
@@ -162,6 +164,26 @@ func (c *Client) checkClaims(claims *Claims, want Expectations) error {
 		}
 	}
 	return nil
+}
+
+// ClaimsOf reads the claims of an ID token this app verified when it
+// arrived (one kept with a session's tokens), without verifying it again,
+// so that the session itself need not keep a second copy of every claim.
+// Never use it on a token from outside: that is what VerifyIDToken is for.
+func ClaimsOf(idToken string) (Claims, error) {
+	parts := strings.Split(idToken, ".")
+	if len(parts) != 3 {
+		return Claims{}, fmt.Errorf("%w: not a compact JWT", ErrIDTokenInvalid)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return Claims{}, fmt.Errorf("%w: payload: %v", ErrIDTokenInvalid, err)
+	}
+	var c Claims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return Claims{}, fmt.Errorf("%w: claims: %v", ErrIDTokenInvalid, err)
+	}
+	return c, nil
 }
 
 // Meets reports whether claims reach level of assurance acr and an

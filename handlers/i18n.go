@@ -136,30 +136,36 @@ func (t translator) template(key string, args ...any) any {
 	return template.HTML(t.T(key, args...))
 }
 
-// staticText is a {{t "key"}} action with no arguments: text that is the
-// same on every page view.
-var staticText = regexp.MustCompile(`\{\{\s*t\s+"([a-z0-9_.]+)"\s*\}\}`)
+// staticText is a {{t "key"}} action whose arguments, if any, are
+// numbers: text that is the same on every page view.
+var staticText = regexp.MustCompile(`\{\{\s*t\s+"([a-z0-9_.]+)"((?:\s+[0-9]+)*)\s*\}\}`)
 
 // translate writes one language's words into a template's source, before
-// it is parsed: every {{t "key"}} becomes its text, HTML-escaped (or as it
-// is, for a key ending in _html, whose markup is ours). A page then costs
-// no more to render in Norwegian than in English, and costs nothing for
-// its words at all; only texts with arguments ({{t "key" .X}}) are looked
-// up as the page renders. A key missing from the catalogue stops start-up.
+// it is parsed: every {{t "key"}} (or {{t "key" 5}}, with numbers) becomes
+// its text, HTML-escaped, or as it is for a key ending in _html, whose
+// markup is ours. A page then costs no more to render in Norwegian than in
+// English, and nothing for its words at all; only texts whose arguments
+// come from the page's data ({{t "key" .X}}) are looked up as the page
+// renders. A key missing from the catalogue stops start-up.
 func (t translator) translate(name, src string) (string, error) {
 	var missing []string
 	out := staticText.ReplaceAllStringFunc(src, func(action string) string {
-		key := staticText.FindStringSubmatch(action)[1]
-		text, ok := t.text[key]
-		switch {
-		case !ok:
+		m := staticText.FindStringSubmatch(action)
+		key := m[1]
+		if _, ok := t.text[key]; !ok {
 			missing = append(missing, key)
 			return action
-		case strings.HasSuffix(key, "_html"):
-			return text
-		default:
-			return template.HTMLEscapeString(text)
 		}
+		var args []any
+		for _, n := range strings.Fields(m[2]) {
+			i, _ := strconv.Atoi(n)
+			args = append(args, i)
+		}
+		text := t.T(key, args...)
+		if strings.HasSuffix(key, "_html") {
+			return text
+		}
+		return template.HTMLEscapeString(text)
 	})
 	if len(missing) > 0 {
 		return "", fmt.Errorf("template %s: no %s text for %s", name, t.lang, strings.Join(missing, ", "))
@@ -174,9 +180,41 @@ func (t translator) funcs() template.FuncMap {
 		"datetime": t.datetime,
 		"duration": t.duration,
 		"ago":      t.ago,
-		"lang":     func() string { return t.lang },
+		"acr":      t.acr,
+		"amr":      t.amr,
 		"join":     strings.Join,
 	}
+}
+
+// acr writes a level of assurance as it came, and in words.
+func (t translator) acr(level string) template.HTML {
+	if level == "" {
+		return "—"
+	}
+	words := t.T("acr.other")
+	if level == "1" || level == "2" {
+		words = t.T("acr." + level)
+	}
+	return template.HTML("<code>" + template.HTMLEscapeString(level) + "</code> " + template.HTMLEscapeString(words))
+}
+
+// amr writes the authentication methods as they came, each with words.
+func (t translator) amr(methods []string) template.HTML {
+	if len(methods) == 0 {
+		return "—"
+	}
+	var b strings.Builder
+	for i, m := range methods {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		words, ok := t.text["amr."+strings.ToLower(m)]
+		if !ok {
+			words = t.T("amr.other")
+		}
+		b.WriteString("<code>" + template.HTMLEscapeString(m) + "</code> " + template.HTMLEscapeString(words))
+	}
+	return template.HTML(b.String())
 }
 
 // datetime writes a moment as people of the language write it, in UTC:

@@ -34,7 +34,7 @@ func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) error {
 		Scopes:    strings.Fields(rec.Tokens.Scope),
 		ScopeRows: scopeRows(app.Scopes, rec.Tokens.Scope, info),
 		Requested: app.Scopes,
-		Username:  newestClaims(u, rec).Username,
+		Username:  u.Claims.Username,
 	})
 	return nil
 }

@@ -105,7 +105,13 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	if current.Version != seen.Version {
 		return current, nil
 	}
-	refreshed, err := app.Connect.Refresh(ctx, current.Tokens, u.Claims)
+	// A new ID token must name the same user as the one it replaces
+	// (OIDC Core 12.2): the one in the record, verified when it came.
+	previous, err := connect.ClaimsOf(current.Tokens.IDToken)
+	if err != nil {
+		previous = u.Claims
+	}
+	refreshed, err := app.Connect.Refresh(ctx, current.Tokens, previous)
 	app.Metrics.refreshed(err)
 	if connect.IsInvalidGrant(err) || errors.Is(err, connect.ErrNoRefreshToken) {
 		return current, fmt.Errorf("%w: %w", errSessionEnded, err)
@@ -113,13 +119,10 @@ func (app *App) refreshLocked(ctx context.Context, u *store.User, seen store.Tok
 	if err != nil {
 		return current, err
 	}
-	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.Now(), Refreshes: current.Refreshes + 1,
-		Claims: current.Claims}
-	if refreshed.Claims != nil {
-		// Kept with the tokens, under the same compare-and-swap, not in the
-		// scs session, which any request in flight could write back older.
-		next.Claims = refreshed.Claims
-	}
+	// A new ID token, if the refresh brought one, is in the new tokens:
+	// kept under the same compare-and-swap, not in the scs session, which
+	// a request in flight could write back older.
+	next := store.TokenRecord{Tokens: refreshed.Tokens, RefreshedAt: app.Now(), Refreshes: current.Refreshes + 1}
 	stored, err := app.Sessions.ReplaceTokens(ctx, current.Version, next)
 	if err != nil || !stored {
 		return app.refreshNotStored(ctx, u, current, next, err)

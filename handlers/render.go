@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 
 	"github.com/telenordigital/connect-web-sample/store"
@@ -70,7 +71,8 @@ type templateData struct {
 	LogoutEverywhere bool
 	// ServeSetup: /setup is served (SETUP_PAGE), so it is linked.
 	ServeSetup bool
-	// ReturnTo is this page's path, for the language switcher to come back to.
+	// ReturnTo is this page's path, query-escaped, for the language
+	// switcher's links to come back to.
 	ReturnTo string
 }
 
@@ -82,7 +84,7 @@ func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any
 		Page:             page,
 		LogoutEverywhere: app.SSO && app.Connect.CanLogOutEverywhere(),
 		ServeSetup:       app.ServeSetupPage,
-		ReturnTo:         safeReturnPath(r.URL.RequestURI()),
+		ReturnTo:         url.QueryEscape(safeReturnPath(r.URL.RequestURI())),
 	}
 	if msg := app.Messages.Pop(w, r); msg != "" {
 		d.Flash = translatorFor(langOf(r.Context())).T(msg)

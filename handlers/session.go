@@ -51,11 +51,12 @@ type sessionPage struct {
 	Persistent bool
 }
 
-// newestClaims are the claims of the newest ID token: a refresh's, if one
-// brought one, else the login's.
+// newestClaims are the claims of the newest ID token, the one the record
+// holds (a refresh's, if one brought one, else the login's), every claim
+// of it: the session keeps only those its pages use.
 func newestClaims(u *store.User, rec store.TokenRecord) connect.Claims {
-	if rec.Claims != nil {
-		return *rec.Claims
+	if c, err := connect.ClaimsOf(rec.Tokens.IDToken); err == nil {
+		return c
 	}
 	return u.Claims
 }

@@ -158,12 +158,29 @@ func (s *Sessions) LogIn(ctx context.Context, login NewLogin) (replaced connect.
 		return replaced, err
 	}
 	s.Manager.Put(ctx, userKey, &User{
-		ID: randomID(), Claims: login.Claims, LoggedInAt: login.At, LastSeen: login.At, Device: login.Device,
+		ID: randomID(), Claims: pageClaims(login.Claims), LoggedInAt: login.At, LastSeen: login.At, Device: login.Device,
 	})
 	// td_sls=true: the user did not ask to stay signed in, so the cookie
 	// must end with the browser session (CONNECT's rule for clients).
 	s.Manager.RememberMe(ctx, !login.Claims.ShortLivedSession)
 	return replaced, nil
+}
+
+// pageClaims are the claims a session keeps: those its pages show and a
+// step-up or back-channel logout needs. The ID token itself, every claim
+// in it, is in the token record (connect.ClaimsOf reads it), so the
+// session, read on every page view, stays small and quick to decode.
+func pageClaims(c connect.Claims) connect.Claims {
+	return connect.Claims{
+		Subject:           c.Subject,
+		Profile:           connect.Profile{Name: c.Name, Email: c.Email, PhoneNumber: c.PhoneNumber},
+		ACR:               c.ACR,
+		AMR:               c.AMR,
+		AuthTime:          c.AuthTime,
+		ShortLivedSession: c.ShortLivedSession,
+		Username:          c.Username,
+		SessionID:         c.SessionID,
+	}
 }
 
 // CurrentUser returns the logged-in user of this request, or false.

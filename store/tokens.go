@@ -36,9 +36,6 @@ type TokenRecord struct {
 	Version     int64     `json:"-"`
 	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
 	Refreshes   int       `json:"refreshes,omitempty"`
-	// Claims are those of the newest ID token a refresh brought, if any;
-	// the session keeps the claims of the login.
-	Claims *connect.Claims `json:"claims,omitempty"`
 }
 
 // current names this request's session in Redis, under the current
