@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -121,6 +122,19 @@ func TestClaimsDecodeBothFormsOfAudAndFractionalDates(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"iat":"yesterday"}`), &c); err == nil {
 		t.Error("a string iat was accepted")
+	}
+}
+
+func TestClaimsOfReadsAVerifiedTokenBack(t *testing.T) {
+	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"https://connect.example/oauth","sub":"42","aud":"web","acr":"2","td_sls":true}`))
+	c, err := ClaimsOf("eyJhbGciOiJSUzI1NiJ9." + payload + ".signature-not-checked")
+	if err != nil || c.Issuer != "https://connect.example/oauth" || c.Subject != "42" || c.Audience[0] != "web" || c.ACR != "2" || !c.ShortLivedSession {
+		t.Fatalf("ClaimsOf = %+v, %v; want the payload's claims", c, err)
+	}
+	for _, bad := range []string{"", "one.two", "a.%%%.c", "a." + base64.RawURLEncoding.EncodeToString([]byte("not json")) + ".c"} {
+		if _, err := ClaimsOf(bad); !errors.Is(err, ErrIDTokenInvalid) {
+			t.Errorf("ClaimsOf(%q) = %v, want ErrIDTokenInvalid", bad, err)
+		}
 	}
 }
 
