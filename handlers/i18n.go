@@ -28,7 +28,7 @@ var languages = []language.Tag{language.English, language.MustParse("nb")}
 var languageMatcher = language.NewMatcher(languages)
 
 // catalogues are the site's words by language: text_en.go, text_nb.go.
-var catalogues = map[string]map[string]string{"en": english}
+var catalogues = map[string]map[string]string{"en": english, "nb": norwegian}
 
 // langCookie remembers the switcher's choice.
 const langCookie = "lang"
