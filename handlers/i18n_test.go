@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"html"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"os"
@@ -372,6 +373,29 @@ func TestDatesAndDurations(t *testing.T) {
 	})
 }
 
+func TestTextsWithArguments(t *testing.T) {
+	for _, lang := range []string{"en", "nb"} {
+		tr := translatorFor(lang)
+		t.Run("a number keeps its %d in an _html text of "+lang, func(t *testing.T) {
+			got := string(tr.template("session.api_answer_html", 200).(template.HTML))
+			if !strings.Contains(got, "<code>200</code>") || strings.Contains(got, "%!") {
+				t.Errorf("got %q, want the status as <code>200</code>", got)
+			}
+		})
+		t.Run("a string is escaped in an _html text of "+lang, func(t *testing.T) {
+			got := string(tr.template("home.welcome_html", `<script>"x"</script>`).(template.HTML))
+			if !strings.Contains(got, "<strong>&lt;script&gt;&#34;x&#34;&lt;/script&gt;</strong>") {
+				t.Errorf("got %q, want the name escaped inside <strong>", got)
+			}
+		})
+		t.Run("a plain text is left to html/template to escape in "+lang, func(t *testing.T) {
+			if got, ok := tr.template("sessions.device", "<b>", "Linux").(string); !ok || !strings.HasPrefix(got, "<b>") {
+				t.Errorf("got %#v, want the plain string, which the template escapes", got)
+			}
+		})
+	}
+}
+
 // acceptLanguage makes every request of a browser carry Accept-Language.
 type acceptLanguage struct {
 	value string
@@ -408,6 +432,9 @@ func wantLanguage(t *testing.T, what string, page response, lang, key string) {
 	t.Helper()
 	if want := `<html lang="` + lang + `">`; !strings.Contains(page.body, want) {
 		t.Errorf("%s: no %s in the page", what, want)
+	}
+	if i := strings.Index(page.body, "%!"); i >= 0 {
+		t.Errorf("%s: a text was given the wrong arguments: %q", what, page.body[i:min(i+40, len(page.body))])
 	}
 	text := html.UnescapeString(page.body)
 	if want := catalogues[lang][key]; !strings.Contains(text, want) {
@@ -559,6 +586,9 @@ func TestLanguageChoice(t *testing.T) {
 		}
 		if !date.MatchString(page.body) {
 			t.Errorf("%s: no date written as %s writes it (%s)", what, lang, date)
+		}
+		if i := strings.Index(page.body, "%!"); i >= 0 {
+			t.Errorf("%s: a text was given the wrong arguments: %q", what, page.body[i:min(i+40, len(page.body))])
 		}
 		if m := goDuration.FindString(page.body); m != "" {
 			t.Errorf("%s: a duration as Go prints it: %q", what, m)
