@@ -28,7 +28,7 @@ var languages = []language.Tag{language.English, language.MustParse("nb")}
 var languageMatcher = language.NewMatcher(languages)
 
 // catalogues are the site's words by language: text_en.go, text_nb.go.
-var catalogues = map[string]map[string]string{"en": english}
+var catalogues = map[string]map[string]string{"en": english, "nb": norwegian}
 
 // langCookie remembers the switcher's choice.
 const langCookie = "lang"
@@ -125,13 +125,16 @@ func (t translator) T(key string, args ...any) string {
 
 // template is T for templates: a text whose key ends in _html holds
 // markup of our own (a <code>, a link), trusted as the catalogue is ours;
-// its args are not, and are escaped.
+// its args are not, and are escaped. An int holds no markup and stays an
+// int, for the text's %d.
 func (t translator) template(key string, args ...any) any {
 	if !strings.HasSuffix(key, "_html") {
 		return t.T(key, args...)
 	}
 	for i, a := range args {
-		args[i] = template.HTMLEscapeString(fmt.Sprint(a))
+		if _, isInt := a.(int); !isInt {
+			args[i] = template.HTMLEscapeString(fmt.Sprint(a))
+		}
 	}
 	return template.HTML(t.T(key, args...))
 }

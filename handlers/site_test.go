@@ -74,6 +74,8 @@ type siteOptions struct {
 	metrics *Metrics
 	// apiAudience is API_AUDIENCE; empty means the client id.
 	apiAudience string
+	// uiLocales is CONNECT_UI_LOCALES; empty sends the visitor's language.
+	uiLocales string
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -189,6 +191,7 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		Scopes:        scopes,
 		StandInURL:    site.issuer.URL,
 		RepositoryURL: site.opts.repositoryURL,
+		UILocales:     site.opts.uiLocales,
 		SSO:           true,
 		RefreshMargin: time.Minute,
 		StepUpMaxAge:  5 * time.Minute,
