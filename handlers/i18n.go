@@ -44,6 +44,13 @@ func chooseLanguage(r *http.Request) string {
 	if err != nil || len(tags) == 0 {
 		return "en"
 	}
+	for i, tag := range tags {
+		// A reader of Nynorsk, or of plain "Norwegian", reads Bokmål more
+		// easily than English, whatever comes after it in the list.
+		if base, _ := tag.Base(); base.String() == "nn" || base.String() == "no" {
+			tags[i] = languages[1]
+		}
+	}
 	_, index, confidence := languageMatcher.Match(tags...)
 	if confidence == language.No {
 		return "en"
@@ -231,18 +238,18 @@ func (t translator) datetime(tm time.Time) string {
 	return t.T("format.datetime", tm.Day(), month, tm.Year(), tm.Format("15:04"))
 }
 
-// duration writes a span in whole units: "2 minutes", "1 time", "45 sekunder".
+// duration writes a span in the largest whole unit it fills, rounded as
+// a person would say it: "2 minutes" for 119 s, "1 time", "45 sekunder".
 func (t translator) duration(d time.Duration) string {
-	d = d.Round(time.Second)
 	switch {
 	case d >= 48*time.Hour:
-		return t.count(int(d/(24*time.Hour)), "day")
-	case d >= 2*time.Hour || d >= time.Hour && d%time.Hour == 0:
-		return t.count(int(d/time.Hour), "hour")
-	case d >= 2*time.Minute || d >= time.Minute && d%time.Minute == 0:
-		return t.count(int(d/time.Minute), "minute")
+		return t.count(int(d.Round(24*time.Hour)/(24*time.Hour)), "day")
+	case d >= time.Hour:
+		return t.count(int(d.Round(time.Hour)/time.Hour), "hour")
+	case d >= time.Minute:
+		return t.count(int(d.Round(time.Minute)/time.Minute), "minute")
 	default:
-		return t.count(int(d/time.Second), "second")
+		return t.count(int(d.Round(time.Second)/time.Second), "second")
 	}
 }
 

@@ -174,7 +174,7 @@ var english = map[string]string{
 	"loggedout.everywhere_lead": "Your session here is gone and its tokens are revoked, and CONNECT has ended its own session. The next login will ask for your credentials.",
 	"loggedout.app":             "You are logged out of this app",
 	"loggedout.app_lead":        "Your session here is gone and its tokens are revoked at CONNECT.",
-	"loggedout.app_sso_html":    "CONNECT keeps its own session with your browser, for single sign-on. Logging in again may therefore not ask for your credentials. To end that session too, use <strong>Log out everywhere</strong>.",
+	"loggedout.app_sso_html":    "CONNECT keeps its own session with your browser, for single sign-on. Logging in again may therefore not ask for your credentials. To end that session too, log in again and choose <strong>Log out everywhere</strong>.",
 	"loggedout.neutral":         "You are logged out",
 	"loggedout.neutral_lead":    "There is no session for this browser in the app.",
 	"loggedout.code_html":       "The code: <code>handlers/logout.go</code>, with <code>connect/revoke.go</code> and <code>connect/logout.go</code>.",
