@@ -42,6 +42,9 @@ func (app *App) logRequests(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
+		if !app.Logger.Enabled(r.Context(), slog.LevelInfo) {
+			return // the line's values cost more than a page view's template
+		}
 		app.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", clipForLog(r.Method)),
 			slog.String("path", clipForLog(r.URL.Path)),
