@@ -666,19 +666,14 @@ func TestVariablesHaveHelpAndUniqueNames(t *testing.T) {
 	}
 }
 
-func TestREADMEDocumentsEveryVariable(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+func TestDocsDocumentEveryVariable(t *testing.T) {
+	doc, err := os.ReadFile("../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, found := strings.Cut(string(readme), "## Configuration")
-	if !found {
-		t.Fatal("README.md has no Configuration section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
 	for _, v := range Variables() {
-		if !strings.Contains(section, "`"+v.Name+"`") {
-			t.Errorf("README.md's Configuration section does not document %s", v.Name)
+		if !strings.Contains(string(doc), "`"+v.Name+"`") {
+			t.Errorf("docs/configuration.md does not document %s", v.Name)
 		}
 	}
 }
