@@ -2,7 +2,7 @@
 # has no shell and runs as a non-root user.
 #
 #     docker build -t connect-sample .
-#     docker run --rm -p 8081:8081 -p 8082:8082 connect-sample
+#     docker run --rm -p 8081:8081 -p 127.0.0.1:8082:8082 -e LOCAL_CONNECT_LISTEN=:8082 connect-sample
 #
 # (docker compose up does this and adds Redis.)
 
