@@ -406,23 +406,9 @@ func TestTextsWithArguments(t *testing.T) {
 	}
 }
 
-// acceptLanguage makes every request of a browser carry Accept-Language.
-type acceptLanguage struct {
-	value string
-	next  http.RoundTripper
-}
-
-func (a acceptLanguage) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Accept-Language", a.value)
-	return a.next.RoundTrip(r)
-}
-
 // newBrowserSpeaking is a browser whose user prefers the given languages.
 func newBrowserSpeaking(t *testing.T, languages string) *browser {
-	b := newBrowser(t)
-	b.client.Transport = acceptLanguage{value: languages, next: http.DefaultTransport}
-	return b
+	return newBrowser(t).sending("Accept-Language", languages)
 }
 
 // switcherLink is the language switcher's link to Norwegian.

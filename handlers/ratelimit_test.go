@@ -21,19 +21,7 @@ import (
 // behindProxy makes every request of b arrive as if through a reverse
 // proxy on this machine that forwards for client.
 func (b *browser) behindProxy(client string) *browser {
-	b.client.Transport = forwardedFor{client: client, next: http.DefaultTransport}
-	return b
-}
-
-type forwardedFor struct {
-	client string
-	next   http.RoundTripper
-}
-
-func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("X-Forwarded-For", f.client)
-	return f.next.RoundTrip(r)
+	return b.sending("X-Forwarded-For", client)
 }
 
 var localProxy = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}

@@ -22,22 +22,8 @@ func sessionIDs(page string) []string {
 	return ids
 }
 
-// withUserAgent makes a browser send a User-Agent of its own.
-type userAgentTransport struct {
-	ua   string
-	next http.RoundTripper
-}
-
-func (t userAgentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("User-Agent", t.ua)
-	return t.next.RoundTrip(r)
-}
-
 func newBrowserAs(t *testing.T, userAgent string) *browser {
-	b := newBrowser(t)
-	b.client.Transport = userAgentTransport{ua: userAgent, next: http.DefaultTransport}
-	return b
+	return newBrowser(t).sending("User-Agent", userAgent)
 }
 
 const (

@@ -234,6 +234,29 @@ func newBrowser(t *testing.T) *browser {
 	}}
 }
 
+// sending makes every later request of b carry the header name: value, as a
+// browser with a language preference, a User-Agent of its own or a proxy in
+// front of the app would.
+func (b *browser) sending(name, value string) *browser {
+	next := b.client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	b.client.Transport = headerTransport{name: name, value: value, next: next}
+	return b
+}
+
+type headerTransport struct {
+	name, value string
+	next        http.RoundTripper
+}
+
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(h.name, h.value)
+	return h.next.RoundTrip(r)
+}
+
 // response is what the browser got: status, Location, cookies set, body.
 type response struct {
 	status   int
