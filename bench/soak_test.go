@@ -12,14 +12,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -294,12 +292,12 @@ func (u *soakUser) send(method, rawURL string, form url.Values, want ...int) (st
 
 // soakApp is the app's binary, running, with the stand-in in this process.
 type soakApp struct {
+	*process
 	standIn    *httptest.Server
 	baseURL    string
 	metricsURL string
 	issuer     string
 	redis      string
-	log        *tailBuffer
 	scraper    *http.Client
 }
 
@@ -313,12 +311,9 @@ func startSoakApp(t *testing.T, users []localconnect.User) *soakApp {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "connect-sample")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".." // the module root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if err := goBuild(bin, "."); err != nil {
+		t.Fatal(err)
 	}
-
 	appPort, err := freePort()
 	if err != nil {
 		t.Fatal(err)
@@ -331,15 +326,13 @@ func startSoakApp(t *testing.T, users []localconnect.User) *soakApp {
 		baseURL:    "http://localhost:" + appPort,
 		metricsURL: "http://127.0.0.1:" + metricsPort + "/metrics",
 		redis:      soakRedisURL(t),
-		log:        &tailBuffer{max: 64 << 10},
 		// A new connection per scrape, so that the scraper holds no
 		// connection (and the app no goroutine for it) between scrapes.
 		scraper: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 	}
 
 	const clientID = "soak-web"
-	issuerServer := httptest.NewUnstartedServer(nil)
-	issuerServer.Start()
+	issuerServer := httptest.NewServer(nil)
 	t.Cleanup(issuerServer.Close)
 	app.standIn = issuerServer
 	app.issuer = issuerServer.URL + "/oauth"
@@ -358,11 +351,9 @@ func startSoakApp(t *testing.T, users []localconnect.User) *soakApp {
 	}
 	issuerServer.Config.Handler = standIn
 
-	cmd := exec.Command(bin)
 	// Its own directory, so a developer's .env is not read; only these
 	// settings.
-	cmd.Dir = dir
-	cmd.Env = []string{
+	app.process, err = startProcess("the app", bin, dir, []string{
 		"APP_LISTEN=127.0.0.1:" + appPort,
 		"APP_BASE_URL=" + app.baseURL,
 		"CONNECT_ISSUER=" + app.issuer,
@@ -375,44 +366,19 @@ func startSoakApp(t *testing.T, users []localconnect.User) *soakApp {
 		// operator load-testing raises the limits just so.
 		"RATE_LIMIT_PER_ADDRESS=1000000",
 		"RATE_LIMIT_REFRESH=1000",
-	}
-	cmd.Stdout, cmd.Stderr = app.log, app.log
-	if err := cmd.Start(); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-			if !cmd.ProcessState.Success() {
-				t.Errorf("the app ended with %v; its log:\n%s", cmd.ProcessState, app.log)
-			}
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			t.Errorf("the app did not stop within 15s of SIGTERM; its log:\n%s", app.log)
+		if err := app.stop(); err != nil {
+			t.Error(err)
 		}
 	})
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := app.scraper.Get(app.baseURL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return app
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("the app exited at start-up (%v); its log:\n%s", cmd.ProcessState, app.log)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the app is not ready after 30s; its log:\n%s", app.log)
-		}
+	if err := app.waitReady(app.baseURL+"/readyz", 30*time.Second); err != nil {
+		t.Fatal(err)
 	}
+	return app
 }
 
 // soakRedisURL is the tests' Redis (REDIS_URL, else database 15 on this
