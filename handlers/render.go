@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 
 	"github.com/telenordigital/connect-web-sample/store"
 	"github.com/telenordigital/connect-web-sample/templates"
@@ -104,8 +105,10 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", app.newTemplateData(w, r, data)); err != nil {
+	// Most pages are 4–8 KB: one allocation up front instead of the
+	// buffer doubling its way there.
+	buf := bytes.NewBuffer(make([]byte, 0, 8<<10))
+	if err := t.ExecuteTemplate(buf, "layout.html", app.newTemplateData(w, r, data)); err != nil {
 		app.Logger.Error("render template", "page", page, "error", err, "request_id", requestID(r.Context()))
 		if page != "error.html" {
 			app.serveError(w, r, errRenderFailed)
@@ -115,6 +118,9 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// With its length known, net/http sends the page as it is rather than
+	// in chunks.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	buf.WriteTo(w)
 }
