@@ -1,5 +1,7 @@
 // The browser test: a real, headless Chromium clicks through the whole
-// sample and saves a screenshot of every step.
+// sample and saves a screenshot of every step, on a laptop (1280x900) and
+// on a phone (390x844), where it also checks that nothing sticks out of
+// the screen (phone_test.go).
 //
 // Run it from the repository root:
 //
@@ -63,7 +65,10 @@ const (
 )
 
 // TestBrowserWalkthrough logs in, looks at every page, refreshes, steps
-// up, and logs out both ways, as a person would, in one browser tab.
+// up, and logs out both ways, as a person would, in one browser tab; then
+// steps up as the second test user, ends that user's session in a second
+// browser from the first, and reads the main pages and CONNECT's login
+// page in Norwegian. Every page is also looked at on a phone.
 func TestBrowserWalkthrough(t *testing.T) {
 	chrome := chromePath(t) // first: a skip should cost nothing
 	dir := artifactsDir(t)
