@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -18,9 +19,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// testSessionSecret is a fixed 48-byte SESSION_SECRET, as a deployment
-// has, rather than the random per-start secret of a bare development run.
-const testSessionSecret = "e2e-test-session-secret-not-for-production-00000"
+// sessionSecret returns a SESSION_SECRET of its own for each run of the
+// app: set, as a deployment sets it, rather than the random per-start
+// secret of a bare development run, yet new each time. Session ids and the
+// per-user session index are keyed with it in Redis, so sessions left in
+// the test database by an earlier run, or by a run in parallel, are
+// invisible to this one, and /sessions lists only this walk's browsers.
+func sessionSecret() string {
+	return "e2e-" + rand.Text() + rand.Text() // 4 + 2×26 characters, 2×130 random bits
+}
 
 // localRedisURL is the Redis the test uses when REDIS_URL is not set and
 // one answers: database 15, which the other tests use too, away from a
@@ -91,7 +98,7 @@ func startApp(t *testing.T, ctx context.Context, bin, dir string) *runningApp {
 		"APP_BASE_URL="+app.baseURL,
 		"LOCAL_CONNECT_URL="+app.standInURL,
 		"REDIS_URL="+chooseRedis(t),
-		"SESSION_SECRET="+testSessionSecret,
+		"SESSION_SECRET="+sessionSecret(),
 		"LOCAL_CONNECT_ACCESS_TOKEN_TTL=2m",
 		"LOG_LEVEL=debug",
 	)

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -64,13 +67,22 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
+// The two screens every page is looked at on: a laptop, and a phone held
+// upright (an iPhone 12 to 15 in CSS pixels).
+const (
+	desktopWidth, desktopHeight = 1280, 900
+	phoneWidth, phoneHeight     = 390, 844
+)
+
 // browser is one headless Chromium tab, driven through the whole walk.
 type browser struct {
-	ctx context.Context // the tab; ends with the test's budget
-	dir string          // where screenshots go
+	ctx  context.Context                  // the tab; ends with the test's budget
+	dir  string                           // where screenshots go
+	logf func(format string, args ...any) // the test's log
 
-	mu   sync.Mutex
-	navs []string // every page the tab has shown (main-frame navigations), in order
+	mu    sync.Mutex
+	navs  []string // every page the tab has shown (main-frame navigations), in order
+	asked []string // every page the tab has asked for, each redirect's target included
 }
 
 // startBrowser starts the Chromium at exe with a fresh profile and a
@@ -94,7 +106,7 @@ func startBrowser(t *testing.T, ctx context.Context, exe, dir string) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.NoFirstRun,
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(desktopWidth, desktopHeight),
 		chromedp.CombinedOutput(chromeLog),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
@@ -108,23 +120,60 @@ func startBrowser(t *testing.T, ctx context.Context, exe, dir string) *browser {
 		cancelTab()
 	})
 
-	b := &browser{ctx: tabCtx, dir: dir}
+	b := &browser{ctx: tabCtx, dir: dir, logf: t.Logf}
 	// The first action starts the browser; it must run on the tab's own
 	// context, not a per-step one, or the step's timeout would end it.
-	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(1280, 900)); err != nil {
+	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(desktopWidth, desktopHeight), focusEmulation); err != nil {
 		t.Fatalf("start Chromium at %s: %v (see %s)", exe, err, chromeLog.Name())
 	}
-	err = chromedp.Listen(tabCtx, func(ev any) {
-		if nav, ok := ev.(*page.EventFrameNavigated); ok && nav.Frame.ParentID == "" {
-			b.mu.Lock()
-			b.navs = append(b.navs, nav.Frame.URL)
-			b.mu.Unlock()
+	b.listen(t)
+	return b
+}
+
+// focusEmulation makes the tab behave as the window in front, which a
+// headless one is not: without it, an element the walk focuses does not
+// match :focus, and the skip link could not be measured as a visitor sees it.
+var focusEmulation = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	_, err := cdp.Call(ctx, t, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+	return err
+})
+
+// otherBrowser opens a second browser beside b: a new browser context in
+// the same Chromium, with cookies of its own, as a second device would
+// have. It closes when the test ends.
+func (b *browser) otherBrowser(t *testing.T) *browser {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	other := &browser{ctx: ctx, dir: b.dir, logf: t.Logf}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(desktopWidth, desktopHeight), focusEmulation); err != nil {
+		t.Fatalf("open a second browser: %v", err)
+	}
+	other.listen(t)
+	return other
+}
+
+// listen records the pages the tab shows and asks for, for pagesShown and
+// pagesAsked.
+func (b *browser) listen(t *testing.T) {
+	t.Helper()
+	err := chromedp.Listen(b.ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *page.EventFrameNavigated:
+			if ev.Frame.ParentID == "" {
+				b.navs = append(b.navs, ev.Frame.URL)
+			}
+		case *network.EventRequestWillBeSent:
+			if ev.Type == network.ResourceTypeDocument {
+				b.asked = append(b.asked, ev.Request.URL)
+			}
 		}
 	})
 	if err != nil {
 		t.Fatalf("listen to the tab's navigations: %v", err)
 	}
-	return b
 }
 
 // pagesShown returns how many pages the tab has shown so far, and the
@@ -138,10 +187,23 @@ func (b *browser) pagesShown(from int) (int, []string) {
 	return len(b.navs), append([]string(nil), b.navs[from:]...)
 }
 
+// pagesAsked returns how many pages the tab has asked for so far, and the
+// URLs of those asked for after the first from of them, redirects included.
+func (b *browser) pagesAsked(from int) (int, []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if from > len(b.asked) {
+		from = len(b.asked)
+	}
+	return len(b.asked), append([]string(nil), b.asked[from:]...)
+}
+
 // step runs one step of the walk as a subtest with its own timeout. On
-// success it saves a full-page screenshot as shot+".png"; on failure a
-// shot+"-failed.png" and the page's address and visible text. The walk
-// stops at the first failed step, since every later one builds on it.
+// success it saves a full-page screenshot as shot+".png", then looks at
+// the same page on a phone (onPhone), saving shot+"-phone.png"; on
+// failure a shot+"-failed.png" and the page's address and visible text.
+// The walk stops at the first failed step, since every later one builds
+// on it.
 func (b *browser) step(t *testing.T, shot, name string, do func(ctx context.Context) error) {
 	t.Helper()
 	passed := t.Run(name, func(t *testing.T) {
@@ -153,6 +215,9 @@ func (b *browser) step(t *testing.T, shot, name string, do func(ctx context.Cont
 		}
 		if err := b.screenshot(ctx, shot+".png"); err != nil {
 			t.Fatalf("screenshot %s: %v", shot, err)
+		}
+		if err := b.onPhone(ctx, shot+"-phone"); err != nil {
+			b.reportFailure(t, shot+"-phone", err)
 		}
 	})
 	if !passed {

@@ -1,5 +1,7 @@
 // The browser test: a real, headless Chromium clicks through the whole
-// sample and saves a screenshot of every step.
+// sample and saves a screenshot of every step, on a laptop (1280x900) and
+// on a phone (390x844), where it also checks that nothing sticks out of
+// the screen (phone_test.go).
 //
 // Run it from the repository root:
 //
@@ -27,6 +29,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +65,10 @@ const (
 )
 
 // TestBrowserWalkthrough logs in, looks at every page, refreshes, steps
-// up, and logs out both ways, as a person would, in one browser tab.
+// up, and logs out both ways, as a person would, in one browser tab; then
+// steps up as the second test user, ends that user's session in a second
+// browser from the first, and reads the main pages and CONNECT's login
+// page in Norwegian. Every page is also looked at on a phone.
 func TestBrowserWalkthrough(t *testing.T) {
 	chrome := chromePath(t) // first: a skip should cost nothing
 	dir := artifactsDir(t)
@@ -73,22 +80,22 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b := startBrowser(t, ctx, chrome, dir)
 	t.Cleanup(func() { t.Logf("walk took %s", time.Since(started).Round(time.Millisecond)) })
 
-	// The first test user, as the stand-in lists them.
-	kari := localconnect.DefaultUsers()[0]
+	// The first two test users, as the stand-in lists them.
+	kari, ola := localconnect.DefaultUsers()[0], localconnect.DefaultUsers()[1]
 	at := func(path string) string { return app.baseURL + path }
 
-	// chooseUser picks kari on the stand-in's login page and leaves "Stay
+	// chooseUser picks user on the stand-in's login page and leaves "Stay
 	// signed in" unticked, like a person on a shared computer.
-	chooseUser := func(ctx context.Context) error {
-		radio := chromedp.CSS(`#user-` + kari.Sub)
-		if err := seeText(ctx, chromedp.CSS(`label[for="user-`+kari.Sub+`"]`), kari.Name, kari.Email, kari.Password); err != nil {
+	chooseUser := func(ctx context.Context, user localconnect.User) error {
+		radio := chromedp.CSS(`#user-` + user.Sub)
+		if err := seeText(ctx, chromedp.CSS(`label[for="user-`+user.Sub+`"]`), user.Name, user.Email, user.Password); err != nil {
 			return err
 		}
 		if err := chromedp.Do(ctx, chromedp.Click(radio, chromedp.NodeVisible)); err != nil {
-			return fmt.Errorf("choose %s: %w", kari.Name, err)
+			return fmt.Errorf("choose %s: %w", user.Name, err)
 		}
 		if checked, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[bool](radio, "checked")); err != nil || !checked {
-			return fmt.Errorf("%s chosen = %v (%v), want true", kari.Name, checked, err)
+			return fmt.Errorf("%s chosen = %v (%v), want true", user.Name, checked, err)
 		}
 		stay, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[bool](staySignedIn, "checked"))
 		if err != nil {
@@ -134,6 +141,53 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return nil
 	}
 
+	// typePassword checks that the stand-in's step-up page offers user
+	// alone, the one the app named in login_hint, and types the password
+	// the page shows for them.
+	typePassword := func(ctx context.Context, user localconnect.User) error {
+		offered, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`input[name="user"]`), chromedp.AtLeast(0)))
+		if err != nil {
+			return fmt.Errorf("find the users offered: %w", err)
+		}
+		if len(offered) != 1 || offered[0].AttributeValue("value") != user.Sub {
+			var subs []string
+			for _, n := range offered {
+				subs = append(subs, n.AttributeValue("value"))
+			}
+			return fmt.Errorf("the stand-in offers users %q, want only %s (%s), named by login_hint", subs, user.Name, user.Sub)
+		}
+		if err := seeText(ctx, chromedp.CSS(`fieldset.users .hint`), "login_hint"); err != nil {
+			return err
+		}
+		if err := chooseUser(ctx, user); err != nil {
+			return err
+		}
+		// The password as the page shows it to the tester, next to the user.
+		shown, err := visibleText(ctx, chromedp.CSS(`label[for="user-`+user.Sub+`"] code`))
+		if err != nil {
+			return err
+		}
+		if shown != user.Password {
+			return fmt.Errorf("the page shows %s's password as %q, want %q", user.Name, shown, user.Password)
+		}
+		return chromedp.Do(ctx, chromedp.SendKeys(passwordField, shown, chromedp.NodeVisible))
+	}
+
+	// logIn logs user in on the stand-in's login page, which asks for no
+	// password, and checks where the browser lands.
+	logIn := func(ctx context.Context, user localconnect.User, wantPath string) error {
+		if err := onStandInLogin(ctx, false); err != nil {
+			return err
+		}
+		if err := chooseUser(ctx, user); err != nil {
+			return err
+		}
+		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
+			return err
+		}
+		return isAt(ctx, at(wantPath))
+	}
+
 	b.step(t, "01-home", "step 5: the home page offers to log in with CONNECT", func(ctx context.Context) error {
 		if err := chromedp.Do(ctx, chromedp.Navigate(at("/"))); err != nil {
 			return err
@@ -151,7 +205,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := onStandInLogin(ctx, false); err != nil {
 			return err
 		}
-		return chooseUser(ctx)
+		return chooseUser(ctx, kari)
 	})
 
 	b.step(t, "03-protected", "steps 7, 9 and 11: logging in returns to the protected page with the user's name", func(ctx context.Context) error {
@@ -250,18 +304,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := onStandInLogin(ctx, true); err != nil {
 			return err
 		}
-		if err := chooseUser(ctx); err != nil {
-			return err
-		}
-		// The password as the page shows it to the tester, next to the user.
-		shown, err := visibleText(ctx, chromedp.CSS(`label[for="user-`+kari.Sub+`"] code`))
-		if err != nil {
-			return err
-		}
-		if shown != kari.Password {
-			return fmt.Errorf("the page shows %s's password as %q, want %q", kari.Name, shown, kari.Password)
-		}
-		return chromedp.Do(ctx, chromedp.SendKeys(passwordField, shown, chromedp.NodeVisible))
+		return typePassword(ctx, kari)
 	})
 
 	b.step(t, "08-stepup", "step 11, beyond the guide: with the password the sensitive page opens at level 2", func(ctx context.Context) error {
@@ -363,4 +406,251 @@ func TestBrowserWalkthrough(t *testing.T) {
 		}
 		return seeText(ctx, chromedp.CSS(`#step-13 h2`), "Example code")
 	})
+	b.step(t, "15-not-found", "any page: an address that leads nowhere gets a plain page, not a stack trace", func(ctx context.Context) error {
+		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(at("/no/such/page")))
+		if err != nil {
+			return err
+		}
+		if resp.Status != http.StatusNotFound {
+			return fmt.Errorf("GET /no/such/page = %d, want %d", resp.Status, http.StatusNotFound)
+		}
+		if err := seeText(ctx, pageHeading, "Page not found"); err != nil {
+			return err
+		}
+		return seeText(ctx, homeButton, "Back to the home page")
+	})
+
+	b.step(t, "16-second-user", "steps 5 to 11 for anyone: the second test user logs in", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`.account a.button`), "Log in"); err != nil {
+			return err
+		}
+		if err := logIn(ctx, ola, "/protected"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, definition("Name"), ola.Name); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`.account .who`), ola.Name)
+	})
+
+	b.step(t, "17-stepup-second-user-password", "step 11 for anyone: the stand-in asks the second user, and only them, for a password", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/stepup"]`), "Sensitive settings"); err != nil {
+			return err
+		}
+		if err := onStandInLogin(ctx, true); err != nil {
+			return err
+		}
+		return typePassword(ctx, ola)
+	})
+
+	b.step(t, "18-stepup-second-user", "step 11 for anyone: with the second user's password the sensitive page opens", func(ctx context.Context) error {
+		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/stepup")); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Sensitive settings"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, definition("Level of assurance (acr)"), "2"); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`.account .who`), ola.Name)
+	})
+
+	// A second device: a browser with cookies of its own, so neither the
+	// app's session nor CONNECT's is shared with the first.
+	other := b.otherBrowser(t)
+	inOther := func(ctx context.Context, do func(ctx context.Context) error) error {
+		otherCtx, cancel := context.WithTimeout(other.ctx, stepTimeout)
+		defer cancel()
+		context.AfterFunc(ctx, cancel)
+		if err := do(otherCtx); err != nil {
+			return fmt.Errorf("in the second browser: %w", err)
+		}
+		return nil
+	}
+
+	b.step(t, "19-sessions", "sessions and devices: the sessions page lists both browsers, and marks this one", func(ctx context.Context) error {
+		err := inOther(ctx, func(ctx context.Context) error {
+			if err := chromedp.Do(ctx, chromedp.Navigate(at("/sessions"))); err != nil {
+				return err
+			}
+			// No CONNECT session in this browser yet: the stand-in asks.
+			return logIn(ctx, ola, "/sessions")
+		})
+		if err != nil {
+			return err
+		}
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/sessions"]`), "Sessions"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Where you are logged in"); err != nil {
+			return err
+		}
+		cards, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`.session-card`), chromedp.NodeVisible))
+		if err != nil {
+			return fmt.Errorf("find the sessions: %w", err)
+		}
+		if len(cards) != 2 {
+			return fmt.Errorf("the sessions page lists %d sessions, want 2 (this browser and the other)", len(cards))
+		}
+		if err := seeText(ctx, chromedp.CSS(`.session-current .badge`), "this browser"); err != nil {
+			return err
+		}
+		// This browser stepped up; the other logged in with a phone only.
+		if err := seeText(ctx, sessionFact(true, "Level of assurance"), "level 2"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, sessionFact(false, "Level of assurance"), "level 1"); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`.session-card:not(.session-current) button`), "End this session")
+	})
+
+	b.step(t, "20-session-ended", "sessions and devices: ending the other browser's session logs it out there", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`.session-card:not(.session-current) button`), "End this session"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/sessions")); err != nil {
+			return err
+		}
+		if err := seeText(ctx, flash, "That session has ended"); err != nil {
+			return err
+		}
+		cards, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`.session-card`), chromedp.NodeVisible))
+		if err != nil {
+			return fmt.Errorf("find the sessions: %w", err)
+		}
+		if len(cards) != 1 {
+			return fmt.Errorf("the sessions page lists %d sessions after ending the other, want 1", len(cards))
+		}
+		if err := seeText(ctx, chromedp.CSS(`.session-card.session-current`), "this browser"); err != nil {
+			return err
+		}
+		return inOther(ctx, func(ctx context.Context) error {
+			before, _ := other.pagesAsked(0)
+			if err := chromedp.Do(ctx, chromedp.Navigate(at("/sessions"))); err != nil {
+				return err
+			}
+			_, asked := other.pagesAsked(before)
+			// The app no longer knows this browser: /sessions sends it to log
+			// in. Its CONNECT session is its own and still alive, so CONNECT
+			// logs it in again without a page, and says so.
+			if len(asked) < 2 || asked[0] != at("/sessions") || !strings.HasPrefix(asked[1], at("/login?")) {
+				return fmt.Errorf("the next page view asked for %q, want /sessions and then /login", asked)
+			}
+			b.logf("the other browser's next page view: %q", asked)
+			if err := isAt(ctx, at("/sessions")); err != nil {
+				return err
+			}
+			return seeText(ctx, flash, "You were logged in without a password")
+		})
+	})
+
+	b.step(t, "21-standin-sessions", "sessions and devices: the stand-in lists a CONNECT session for each browser", func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.standInURL+"/oauth/sessions")); err != nil {
+			return err
+		}
+		if err := seeText(ctx, standInHeading, "CONNECT sessions"); err != nil {
+			return err
+		}
+		rows, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.Search(`//tbody/tr[contains(., `+fmt.Sprintf("%q", ola.Name)+`)]`), chromedp.AtLeast(0)))
+		if err != nil {
+			return fmt.Errorf("find %s's sessions: %w", ola.Name, err)
+		}
+		if len(rows) != 2 {
+			return fmt.Errorf("the stand-in lists %d CONNECT sessions of %s, want 2, one per browser", len(rows), ola.Name)
+		}
+		return nil
+	})
+
+	b.step(t, "22-norwegian", "in Norwegian: the language switcher turns every page into Bokmål", func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(at("/session"))); err != nil {
+			return err
+		}
+		if err := clickButton(ctx, chromedp.CSS(`.languages a[hreflang="nb"]`), "Norsk"); err != nil {
+			return err
+		}
+		// The switcher brings the reader back to the page they were on.
+		if err := isAt(ctx, at("/session")); err != nil {
+			return err
+		}
+		for _, p := range []struct{ path, heading string }{
+			{"/session", "Dette tar appen vare på for deg"},
+			{"/", "Logg inn med Telenor CONNECT ID"},
+			{"/profile", "Profilen din hos CONNECT"},
+			{"/stepup", "Sensitive innstillinger"},
+			{"/sessions", "Hvor du er logget inn"},
+			{"/guide", "Veiledningen, steg for steg"},
+			{"/setup", "Registrer klienten din hos Telenor"},
+			{"/protected", "Beskyttet side"},
+		} {
+			if p.path != "/session" {
+				if err := chromedp.Do(ctx, chromedp.Navigate(at(p.path))); err != nil {
+					return err
+				}
+			}
+			if err := inNorwegian(ctx, pageHeading, p.heading); err != nil {
+				return fmt.Errorf("%s: %w", p.path, err)
+			}
+			if err := b.onPhone(ctx, ""); err != nil {
+				return err
+			}
+		}
+		return seeText(ctx, definition("Navn"), ola.Name)
+	})
+
+	b.step(t, "23-standin-login-norwegian", "in Norwegian: CONNECT's login page speaks Norwegian too, asked with ui_locales", func(ctx context.Context) error {
+		if err := clickButton(ctx, everywhereLogout, "Logg ut overalt"); err != nil {
+			return err
+		}
+		if err := inNorwegian(ctx, pageHeading, "Du er logget ut av appen og av CONNECT"); err != nil {
+			return err
+		}
+		if err := b.onPhone(ctx, ""); err != nil {
+			return err
+		}
+		if err := clickButton(ctx, homeButton, "Tilbake til forsiden"); err != nil {
+			return err
+		}
+		if err := clickButton(ctx, loginButton, "Logg inn med CONNECT"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, app.standInURL+"/oauth/authorize"); err != nil {
+			return err
+		}
+		location, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			return err
+		}
+		if u, err := url.Parse(location); err != nil || u.Query().Get("ui_locales") != "nb" {
+			return fmt.Errorf("the app sent the browser to %s, want ui_locales=nb", location)
+		}
+		return inNorwegian(ctx, standInHeading, "Logg inn med CONNECT ID")
+	})
+}
+
+// sessionFact selects the <dd> of the <dt> that says term on the sessions
+// page, in the card of this browser's session or of the other one.
+func sessionFact(current bool, term string) chromedp.Search {
+	card := `not(contains(@class, "session-current"))`
+	if current {
+		card = `contains(@class, "session-current")`
+	}
+	return chromedp.Search(fmt.Sprintf(`//li[contains(@class, "session-card") and %s]//dt[normalize-space()=%q]/following-sibling::dd[1]`, card, term))
+}
+
+// inNorwegian checks that the page says it is in Norwegian Bokmål (<html
+// lang="nb">) and that its heading sel says heading.
+func inNorwegian(ctx context.Context, sel chromedp.CSS, heading string) error {
+	lang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+	if err != nil {
+		return fmt.Errorf("read the page's language: %w", err)
+	}
+	if lang != "nb" {
+		return fmt.Errorf("the page's language is %q, want nb", lang)
+	}
+	return seeText(ctx, sel, heading)
 }

@@ -12,7 +12,7 @@ var scopeRowHTML = regexp.MustCompile(`<tr id="scope-([^"]+)">([\s\S]*?)</tr>`)
 // cells are a table row's cells, tags removed, spaces collapsed.
 func cells(row string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<td>([\s\S]*?)</td>`).FindAllStringSubmatch(row, -1) {
+	for _, m := range regexp.MustCompile(`<td[^>]*>([\s\S]*?)</td>`).FindAllStringSubmatch(row, -1) {
 		text := regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], "")
 		out = append(out, strings.Join(strings.Fields(text), " "))
 	}
