@@ -114,7 +114,7 @@ func New(o Options) (*App, error) {
 	if err != nil || issuer.Host == "" {
 		return nil, fmt.Errorf("handlers: Issuer %q is not an absolute URL", o.Issuer)
 	}
-	templates, err := parseTemplates()
+	templates, err := parsedTemplates()
 	if err != nil {
 		return nil, err
 	}
