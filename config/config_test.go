@@ -677,3 +677,41 @@ func TestDocsDocumentEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestSetupPageIsForDevelopmentOnly(t *testing.T) {
+	realConnect := map[string]string{
+		"CONNECT_ISSUER":    "https://connect.telenordigital.com/oauth",
+		"CONNECT_CLIENT_ID": "partner-web",
+		"SESSION_SECRET":    strings.Repeat("s", 32),
+	}
+	tests := []struct {
+		name    string
+		baseURL string
+		issuer  string // "" runs the stand-in
+		setting string
+		want    bool
+	}{
+		{"served with the stand-in", "http://localhost:8081", "", "", true},
+		{"served on a laptop against real CONNECT", "http://localhost:8081", realConnect["CONNECT_ISSUER"], "", true},
+		{"not served on a deployment", "https://sample.example.com", realConnect["CONNECT_ISSUER"], "", false},
+		{"served on a deployment that asks for it", "https://sample.example.com", realConnect["CONNECT_ISSUER"], "on", true},
+		{"not served anywhere once turned off", "http://localhost:8081", "", "off", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := map[string]string{"APP_BASE_URL": tt.baseURL, "SETUP_PAGE": tt.setting}
+			if tt.issuer != "" {
+				for k, v := range realConnect {
+					vars[k] = v
+				}
+			}
+			c, err := Load(env(vars), "")
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got := c.ServeSetupPage(); got != tt.want {
+				t.Errorf("ServeSetupPage() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
