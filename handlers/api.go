@@ -52,7 +52,10 @@ func (app *App) handleAPIMe(w http.ResponseWriter, r *http.Request) {
 	token, refused := bearerToken(r)
 	switch {
 	case refused != "":
-		app.apiRefuse(w, http.StatusBadRequest, "invalid_request", refused)
+		// A token presented where it must not be is refused as the
+		// contract says of any presented token that does not pass:
+		// 401 invalid_token, with the reason.
+		app.apiRefuse(w, http.StatusUnauthorized, "invalid_token", refused)
 		return
 	case token == "":
 		app.apiRefuse(w, http.StatusUnauthorized, "", "")

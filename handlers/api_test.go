@@ -116,9 +116,9 @@ func TestAPIMeRefusesWhatItShould(t *testing.T) {
 			"query":  func(r *http.Request) { r.URL.RawQuery = "access_token=" + token },
 			"cookie": func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "access_token", Value: token}) },
 		} {
-			status, _, a := callAPI(t, site, "", set)
-			if status != http.StatusBadRequest || a.Error != "invalid_request" {
-				t.Errorf("token in the %s: %d %+v, want 400 invalid_request", name, status, a)
+			status, h, a := callAPI(t, site, "", set)
+			if status != http.StatusUnauthorized || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) || !strings.Contains(a.ErrorDescription, "Authorization: Bearer") {
+				t.Errorf("token in the %s: %d, %q, %+v; want 401 invalid_token, saying where the token goes", name, status, h.Get("WWW-Authenticate"), a)
 			}
 		}
 	})
@@ -128,14 +128,14 @@ func TestAPIMeRefusesWhatItShould(t *testing.T) {
 			"two headers": func(r *http.Request) { r.Header.Add("Authorization", "Bearer "+token) },
 			"not a token": func(r *http.Request) { r.Header.Set("Authorization", "Bearer a b\"c") },
 		} {
-			status, _, a := callAPI(t, site, "", func(r *http.Request) {
+			status, h, a := callAPI(t, site, "", func(r *http.Request) {
 				if name == "two headers" {
 					r.Header.Set("Authorization", "Bearer "+token)
 				}
 				set(r)
 			})
-			if status != http.StatusBadRequest || a.Error != "invalid_request" {
-				t.Errorf("%s: %d %+v, want 400 invalid_request", name, status, a)
+			if status != http.StatusUnauthorized || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
+				t.Errorf("%s: %d, %q, %+v; want 401 invalid_token", name, status, h.Get("WWW-Authenticate"), a)
 			}
 		}
 	})
