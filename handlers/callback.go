@@ -33,7 +33,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 		return app.loginRefused(w, r, tx, code, q.Get("error_description"))
 	}
 	code := q.Get("code")
-	if code == "" {
+	if !usableCode(code) {
 		return &pageError{status: http.StatusBadRequest, key: "error.no_code"}
 	}
 
@@ -72,6 +72,16 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
 	return nil
 }
+
+// maxCodeLength bounds the authorization code passed on to CONNECT. OAuth
+// sets no length, and CONNECT's codes are far shorter; without a bound, a
+// visitor's 70 KB "code" went to the token endpoint with the client's
+// credentials, and CONNECT's refusal of the oversized request came back
+// as a 502.
+const maxCodeLength = 4096
+
+// usableCode reports whether code can be an authorization code at all.
+func usableCode(code string) bool { return code != "" && len(code) <= maxCodeLength }
 
 // stepUpByAnotherUser explains a step-up that another CONNECT user
 // completed. CONNECT keeps one session per browser, so when someone else

@@ -183,6 +183,21 @@ func TestCallbackRefusesWhatItCannotMatch(t *testing.T) {
 		wantLoggedOut(t, site, attacker)
 	})
 
+	t.Run("a code too long to be one is refused without asking CONNECT", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{})
+		b := newBrowser(t)
+		callback := b.loginAt(b.startLogin(site, ""), testUser().Sub, true, "login").location
+		r := b.get(withQuery(t, callback, "code", strings.Repeat("A", 70_000)))
+		wantStatus(t, "GET callback with a 70 KB code", r, http.StatusBadRequest)
+		if !strings.Contains(r.body, "no authorization code that could be used") {
+			t.Errorf("the page does not say the code was unusable:\n%s", r.body)
+		}
+		if n := site.provider.Count("token"); n != 0 {
+			t.Errorf("token endpoint called %d times, want 0", n)
+		}
+		wantLoggedOut(t, site, b)
+	})
+
 	t.Run("a replayed callback redeems nothing a second time", func(t *testing.T) {
 		site := newTestSite(t, siteOptions{})
 		b := newBrowser(t)

@@ -222,7 +222,7 @@ func (m *Metrics) callbackDone(q url.Values, err error) {
 		m.callbacksRefused.WithLabelValues("no_matching_login").Inc()
 	case q.Get("error") != "":
 		m.loginsFailed.WithLabelValues(connectErrorReason(q.Get("error"))).Inc()
-	case q.Get("code") == "":
+	case !usableCode(q.Get("code")):
 		m.callbacksRefused.WithLabelValues("no_code").Inc()
 	case err == nil:
 		m.loginsCompleted.Inc()

@@ -217,7 +217,7 @@ var english = map[string]string{
 	"error.no_pending_login.title":          "This login has expired",
 	"error.no_pending_login.message":        "This login does not match one started in this browser, or it was already completed. This happens after the back button, a reload, or more than ten minutes at the login page. Please log in again.",
 	"error.no_code.title":                   "The login could not be completed",
-	"error.no_code.message":                 "CONNECT's answer had no authorization code. Please log in again.",
+	"error.no_code.message":                 "CONNECT's answer had no authorization code that could be used. Please log in again.",
 	"error.login_not_completed.title":       "The login could not be completed",
 	"error.login_not_completed.message":     "Telenor CONNECT ID did not complete the login. Please try again.",
 	"error.connect_trouble.title":           "CONNECT could not log you in just now",

@@ -220,7 +220,7 @@ var norwegian = map[string]string{
 	"error.no_pending_login.title":          "Denne innloggingen er utløpt",
 	"error.no_pending_login.message":        "Denne innloggingen hører ikke til en som ble startet i denne nettleseren, eller den er allerede fullført. Det skjer hvis du har brukt tilbakeknappen, lastet inn siden på nytt eller brukt mer enn ti minutter på innloggingssiden. Logg inn på nytt.",
 	"error.no_code.title":                   "Innloggingen kunne ikke fullføres",
-	"error.no_code.message":                 "Svaret fra CONNECT hadde ingen autorisasjonskode. Logg inn på nytt.",
+	"error.no_code.message":                 "Svaret fra CONNECT hadde ingen brukbar autorisasjonskode. Logg inn på nytt.",
 	"error.login_not_completed.title":       "Innloggingen kunne ikke fullføres",
 	"error.login_not_completed.message":     "Telenor CONNECT ID fullførte ikke innloggingen. Prøv igjen.",
 	"error.connect_trouble.title":           "CONNECT kunne ikke logge deg inn akkurat nå",
