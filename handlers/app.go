@@ -107,16 +107,22 @@ type App struct {
 // New checks the options and parses every template, so that a broken
 // template stops start-up instead of failing a visitor.
 func New(o Options) (*App, error) {
+	templates, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return newApp(o, templates)
+}
+
+// newApp is New with the templates parsed already, so the tests, which
+// build about ninety Apps, parse them once.
+func newApp(o Options, templates templateCache) (*App, error) {
 	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Messages == nil || o.ValidatedTokens == nil || o.Logger == nil {
 		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins, Messages, ValidatedTokens and Logger are required")
 	}
 	issuer, err := url.Parse(o.Issuer)
 	if err != nil || issuer.Host == "" {
 		return nil, fmt.Errorf("handlers: Issuer %q is not an absolute URL", o.Issuer)
-	}
-	templates, err := parsedTemplates()
-	if err != nil {
-		return nil, err
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path"
 	"strconv"
-	"sync"
 
 	"github.com/telenordigital/connect-web-sample/store"
 	"github.com/telenordigital/connect-web-sample/templates"
@@ -20,13 +19,6 @@ import (
 // layout, the partials and the page itself, with the language's words
 // written in (i18n.go).
 type templateCache map[string]map[string]*template.Template
-
-// parsedTemplates parses them once per process. The templates and the
-// catalogues are compiled into the binary, so every App would parse the
-// same set, and a parsed set is safe for concurrent use. A server builds
-// one App; the tests build about ninety, and with the race detector each
-// parse takes 50 ms.
-var parsedTemplates = sync.OnceValues(parseTemplates)
 
 func parseTemplates() (templateCache, error) {
 	pages, err := fs.Glob(templates.FS, "pages/*.html")

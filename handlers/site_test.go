@@ -88,6 +88,10 @@ func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 const testClientID = "sample-web"
 
+// parsedTemplates parses the templates once per test binary: every App
+// would parse the same set, and with the race detector a parse takes 50 ms.
+var parsedTemplates = sync.OnceValues(parseTemplates)
+
 // providerKey signs for every test site's stand-in: made once per test
 // binary, as making an RSA key costs more than most tests.
 var providerKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -170,7 +174,11 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := New(Options{
+	templates, err := parsedTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := newApp(Options{
 		Connect:         client,
 		Sessions:        sessions,
 		Logins:          store.NewLoginTransactions(site.secrets, false, nil),
@@ -202,7 +210,7 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		RateLimitRefresh:    site.opts.rateLimitRefresh,
 		TrustedProxies:      site.opts.trustedProxies,
 		Metrics:             site.opts.metrics,
-	})
+	}, templates)
 	if err != nil {
 		t.Fatal(err)
 	}
