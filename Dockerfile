@@ -27,8 +27,9 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/connect-sample /connect-sample
 
 # Listen on every interface: inside a container, localhost is unreachable
-# from outside. The local CONNECT stand-in listens on LOCAL_CONNECT_URL's
-# port (8082 by default), also on every interface.
+# from outside. The local CONNECT stand-in stays on the container's own
+# loopback unless LOCAL_CONNECT_LISTEN says otherwise (docker-compose.yml
+# sets :8082, and publishes it on the host's loopback only).
 ENV APP_LISTEN=:8081
 USER nonroot:nonroot
 EXPOSE 8081 8082

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -99,9 +100,19 @@ func (r *benchRedis) stop() error {
 func (r *benchRedis) description() string {
 	version := "Redis " + r.info("server")["redis_version"]
 	if r.own() {
-		return version + " of the benchmark's own at " + r.url + " (no persistence; it counts this run's commands only)"
+		return version + " of the benchmark's own at " + redactedURL(r.url) + " (no persistence; it counts this run's commands only)"
 	}
-	return version + " at " + r.url + ", shared: no redis-server is installed, so its command counts and CPU time include any other client's"
+	return version + " at " + redactedURL(r.url) + ", shared: no redis-server is installed, so its command counts and CPU time include any other client's"
+}
+
+// redactedURL is u with any password replaced, for logs: REDIS_URL may
+// name a Redis with a password.
+func redactedURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "(a REDIS_URL that does not parse)"
+	}
+	return parsed.Redacted()
 }
 
 // redisStats are the counters the benchmark reads before and after a run.

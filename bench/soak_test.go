@@ -59,7 +59,7 @@ func TestSoak(t *testing.T) {
 	}
 	app := startSoakApp(t, users)
 	t.Logf("app at %s; CONNECT stand-in at %s (in this process, with %d test users); sessions in Redis at %s",
-		app.baseURL, app.issuer, soakUsers, app.redis)
+		app.baseURL, app.issuer, soakUsers, redactedURL(app.redis))
 
 	// Every user shares one transport, as browsers on one machine share
 	// its network, but has cookies of its own.

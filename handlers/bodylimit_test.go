@@ -11,8 +11,8 @@ import (
 	"testing"
 )
 
-// postRoutes are the app's POST routes. /sessions/end is listed before it
-// exists: the limit is on every POST, whatever route answers it.
+// postRoutes are the app's POST routes. The limit is on every POST,
+// whatever route answers it (or none).
 var postRoutes = []string{"/logout", "/refresh", "/connect/backchannellogout", "/sessions/end"}
 
 func TestRequestBodiesAreBounded(t *testing.T) {

@@ -4,8 +4,8 @@
 // that reveal nothing a visitor could present as a cookie.
 //
 // There is one code path. With no REDIS_URL the same code runs on an
-// embedded Redis (embedded.go); with Sentinel or Cluster it runs on
-// go-redis's client for those (redis.go).
+// embedded Redis (StartEmbedded); with Sentinel or Cluster it runs on
+// go-redis's client for those (OpenRedis). Both are in redis.go.
 package store
 
 import (
