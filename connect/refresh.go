@@ -60,19 +60,28 @@ func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) 
 		refreshed, err = c.checkRefresh(ctx, p, tokens, current, session)
 	}
 	if err != nil {
-		// Only what this answer brought: a refresh token CONNECT did not
-		// replace is still the session's.
-		_ = c.RevokeTokens(ctx, TokenSet{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken})
+		_ = c.RevokeTokens(ctx, broughtBy(tok, current))
 		return nil, fmt.Errorf("refresh tokens: %w", err)
 	}
 	return refreshed, nil
 }
 
+// broughtBy is what a refused refresh answer brought that may be revoked.
+// When the answer has no refresh token, x/oauth2 fills in the one it was
+// sent, which is still the session's; and revoking the new access token
+// could then end the session's grant with it (RFC 7009 2.1), so nothing
+// is revoked: the access token is dropped, to expire at CONNECT.
+func broughtBy(tok *oauth2.Token, current TokenSet) TokenSet {
+	if tok.RefreshToken == current.RefreshToken {
+		return TokenSet{}
+	}
+	return TokenSet{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}
+}
+
 // checkRefresh checks a refresh's answer against the session it renews.
 func (c *Client) checkRefresh(ctx context.Context, p *provider, tokens, current TokenSet, session Claims) (*Refreshed, error) {
-	if tokens.RefreshToken == "" {
-		tokens.RefreshToken = current.RefreshToken
-	}
+	// tokens.RefreshToken is never empty: x/oauth2 keeps the old one when
+	// the answer has none.
 	if tokens.IDToken == "" {
 		tokens.IDToken = current.IDToken // keep one for id_token_hint at logout
 		return &Refreshed{Tokens: tokens}, nil

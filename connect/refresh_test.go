@@ -104,6 +104,24 @@ func TestRefreshRefusesAnswersItCannotTrust(t *testing.T) {
 	}
 }
 
+func TestARefusedRefreshThatKeptTheRefreshTokenRevokesNothing(t *testing.T) {
+	provider := newTestProvider(t, providerOptions{secret: testSecret})
+	client := provider.newClient(t)
+	login, err := provider.logIn(t, client, AuthOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No new refresh token, and an ID token for another user: refused,
+	// but the refresh token is still the session's, and its grant with it.
+	provider.setAlterAnswer(func(a, c map[string]any) { delete(a, "refresh_token"); c["sub"] = "310000000002" })
+	if _, err := client.Refresh(t.Context(), login.Tokens, login.Claims); !errors.Is(err, ErrSubjectChanged) {
+		t.Fatalf("Refresh = %v, want ErrSubjectChanged", err)
+	}
+	for _, r := range provider.requests("revoke") {
+		t.Errorf("revoked a token (hint %q), want nothing revoked: the session's grant must survive", r.form.Get("token_type_hint"))
+	}
+}
+
 func TestRefreshWithoutARefreshToken(t *testing.T) {
 	provider := newTestProvider(t, providerOptions{})
 	client := provider.newClient(t)
