@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -91,7 +92,7 @@ func (c *Client) ValidateAccessToken(ctx context.Context, token, audience string
 	}
 	switch p.validationPath(token) {
 	case ByIntrospection:
-		return c.introspect(ctx, p, token)
+		return c.introspect(ctx, p, token, audience)
 	case ByJWT:
 		return c.checkJWTAccessToken(ctx, p, token, audience)
 	default:
@@ -101,8 +102,9 @@ func (c *Client) ValidateAccessToken(ctx context.Context, token, audience string
 
 // introspect asks CONNECT (RFC 7662), authenticating as at the token
 // endpoint. An inactive token is invalid; CONNECT answers inactive for an
-// expired or revoked one.
-func (c *Client) introspect(ctx context.Context, p *provider, token string) (*AccessToken, error) {
+// expired or revoked one. An answer that names an audience must name
+// wantAudience.
+func (c *Client) introspect(ctx context.Context, p *provider, token, wantAudience string) (*AccessToken, error) {
 	resp, err := c.postAuthenticated(ctx, p.endpoints.Introspection, url.Values{"token": {token}, "token_type_hint": {"access_token"}})
 	if err != nil {
 		return nil, classify("introspect", err)
@@ -117,12 +119,21 @@ func (c *Client) introspect(ctx context.Context, p *provider, token string) (*Ac
 		Scope    string      `json:"scope"`
 		ClientID string      `json:"client_id"`
 		Expiry   NumericDate `json:"exp"`
+		Audience audience    `json:"aud"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&answer); err != nil {
 		return nil, fmt.Errorf("introspect: %w: %v", ErrBadResponse, err)
 	}
-	if !answer.Active {
+	switch {
+	case !answer.Active:
 		return nil, fmt.Errorf("%w: CONNECT says it is not active", ErrInvalidAccessToken)
+	case answer.Subject == "":
+		// Every other path refuses a token that names nobody.
+		return nil, fmt.Errorf("introspect: %w: an active token without sub", ErrBadResponse)
+	case len(answer.Audience) > 0 && !slices.Contains(answer.Audience, wantAudience):
+		// aud is optional in an introspection answer (RFC 7662 2.2); when
+		// CONNECT says whom the token is for, it must be this API.
+		return nil, fmt.Errorf("%w: for another audience", ErrInvalidAccessToken)
 	}
 	return &AccessToken{Subject: answer.Subject, Scope: answer.Scope, ClientID: answer.ClientID,
 		Expiry: answer.Expiry.Time(), Path: ByIntrospection}, nil

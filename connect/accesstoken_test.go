@@ -65,6 +65,26 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 					t.Errorf("path %q, want introspection first", path)
 				}
 			})
+			t.Run("an answer that names another audience is invalid, one that names this API valid", func(t *testing.T) {
+				login, _ := provider.logIn(t, client, AuthOptions{})
+				defer provider.setAlterAnswer(nil)
+				provider.setAlterAnswer(func(a, _ map[string]any) { a["aud"] = []string{"https://other-api.example"} })
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+					t.Errorf("ValidateAccessToken for another audience = %v, want ErrInvalidAccessToken", err)
+				}
+				provider.setAlterAnswer(func(a, _ map[string]any) { a["aud"] = testAudience })
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); err != nil {
+					t.Errorf("ValidateAccessToken for this API = %v, want it valid", err)
+				}
+			})
+			t.Run("an active answer that names nobody is not trusted", func(t *testing.T) {
+				login, _ := provider.logIn(t, client, AuthOptions{})
+				defer provider.setAlterAnswer(nil)
+				provider.setAlterAnswer(func(a, _ map[string]any) { delete(a, "sub") })
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrBadResponse) {
+					t.Errorf("ValidateAccessToken with no sub = %v, want ErrBadResponse", err)
+				}
+			})
 			t.Run("an introspection outage is ErrUnavailable", func(t *testing.T) {
 				provider.fail("introspect", http.StatusServiceUnavailable)
 				defer provider.fail("introspect", 0)

@@ -42,8 +42,8 @@ type testProvider struct {
 	leaveOut      []string          // discovery fields to leave out
 	introspection bool              // whether discovery lists introspection
 	faults        map[string]int
-	jwksGate      chan struct{} // when set, the JWK set answers once it is closed
-	alterAnswer   func(answer, idClaims map[string]any)
+	jwksGate      chan struct{}                         // when set, the JWK set answers once it is closed
+	alterAnswer   func(answer, idClaims map[string]any) // token and introspection answers (idClaims nil)
 	codes         map[string]authorization
 	refreshTokens map[string]string // refresh token -> sub
 	accessTokens  map[string]time.Time
@@ -298,10 +298,13 @@ func (p *testProvider) handleIntrospect(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	p.mu.Lock()
-	exp := p.accessTokens[token]
-	p.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"active": true, "sub": testSubject, "scope": "openid profile",
-		"client_id": testClientID, "exp": exp.Unix(), "token_type": "Bearer"})
+	defer p.mu.Unlock()
+	answer := map[string]any{"active": true, "sub": testSubject, "scope": "openid profile",
+		"client_id": testClientID, "exp": p.accessTokens[token].Unix(), "token_type": "Bearer"}
+	if p.alterAnswer != nil {
+		p.alterAnswer(answer, nil)
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // receive records the request, and answers instead of the endpoint when a
