@@ -58,7 +58,7 @@ func (c *Client) checkLogin(ctx context.Context, p *provider, tokens TokenSet, p
 	if missing := scopeMissing([]string{"openid"}, tokens.Scope); len(missing) > 0 {
 		return nil, fmt.Errorf("%w: granted scope %q lacks openid", ErrBadResponse, tokens.Scope)
 	}
-	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, Expectations{
+	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, fromTokenEndpoint, Expectations{
 		Nonce:  pending.Nonce,
 		ACR:    pending.ACRValues,
 		MaxAge: pending.MaxAge,

@@ -78,22 +78,24 @@ type Expectations struct {
 // and returns the token's claims. go-oidc checks the signature, the
 // algorithm, iss, aud and exp; the rest is done here.
 //
-// raw must come from CONNECT's token endpoint, as in Exchange and Refresh:
-// a kid we do not know then means CONNECT rotated its key, and the key set
-// is fetched again at once (see keyset.go).
+// raw may come from anywhere (a browser, an app), so a kid we do not know
+// makes it fetch CONNECT's key set at most once per interval, as for a
+// logout token. Exchange and Refresh, whose ID tokens come from CONNECT's
+// token endpoint, fetch again at once: there a new kid means CONNECT
+// rotated its key (see keyset.go).
 func (c *Client) VerifyIDToken(ctx context.Context, raw string, want Expectations) (*Claims, error) {
 	p, err := c.discovered(ctx)
 	if err != nil {
 		return nil, err
 	}
-	claims, _, err := c.verifyIDToken(ctx, p, raw, want)
+	claims, _, err := c.verifyIDToken(ctx, p, raw, fromAnyone, want)
 	return claims, err
 }
 
-// verifyIDToken is VerifyIDToken, also returning go-oidc's token for the
-// at_hash check.
-func (c *Client) verifyIDToken(ctx context.Context, p *provider, raw string, want Expectations) (*Claims, *oidc.IDToken, error) {
-	token, err := verifySigned(ctx, p.keys, raw, fromTokenEndpoint, ErrIDTokenInvalid, p.verifier.Verify)
+// verifyIDToken is VerifyIDToken for a token from source, also returning
+// go-oidc's token for the at_hash check.
+func (c *Client) verifyIDToken(ctx context.Context, p *provider, raw string, source tokenSource, want Expectations) (*Claims, *oidc.IDToken, error) {
+	token, err := verifySigned(ctx, p.keys, raw, source, ErrIDTokenInvalid, p.verifier.Verify)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -17,8 +17,9 @@ import (
 // kid we do not hold may make us fetch CONNECT's key set again. From the
 // token endpoint, where only CONNECT answers, always: a new kid means a
 // rotated key, and refusing would lose a login. From anyone (logout and
-// access tokens): once per interval, so forged tokens cannot make us hammer
-// CONNECT; a kid still unknown then fails the signature, as invalid.
+// access tokens, ID tokens given to VerifyIDToken): once per interval, so
+// forged tokens cannot make us hammer CONNECT; a kid still unknown then
+// fails the signature, as invalid.
 type tokenSource int
 
 const (

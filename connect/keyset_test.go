@@ -49,10 +49,7 @@ func TestConcurrentTokensUnderANewKeyShareOneFetch(t *testing.T) {
 	errs := make(chan error, tokens)
 	var wg sync.WaitGroup
 	for range tokens {
-		wg.Go(func() {
-			_, err := client.VerifyIDToken(t.Context(), token, Expectations{})
-			errs <- err
-		})
+		wg.Go(func() { errs <- verifyAsFromTheTokenEndpoint(t, client, token, Expectations{}) })
 	}
 	for provider.fetches.Load() < 2 {
 		time.Sleep(time.Millisecond)
@@ -71,35 +68,55 @@ func TestConcurrentTokensUnderANewKeyShareOneFetch(t *testing.T) {
 	}
 }
 
-func TestForgedLogoutTokensCauseAtMostOneFetchPerInterval(t *testing.T) {
-	provider := newTestProvider(t, providerOptions{})
-	provider.clock.base = time.Now()
-	client := provider.newClient(t)
-	if _, err := client.VerifyLogoutToken(t.Context(), provider.sign("logout+jwt", provider.logoutClaims())); err != nil {
-		t.Fatalf("genuine logout token: %v", err)
-	}
+func TestForgedTokensCauseAtMostOneFetchPerInterval(t *testing.T) {
+	// Logout tokens, and ID tokens handed to VerifyIDToken, can come from
+	// anyone: a kid we do not know may cost CONNECT one fetch per interval.
+	for _, tc := range []struct {
+		name, typ string
+		claims    func(*testProvider) map[string]any
+		verify    func(*Client, string) error
+		wantErr   error
+	}{
+		{"logout tokens", "logout+jwt", (*testProvider).logoutClaims,
+			func(c *Client, raw string) error { _, err := c.VerifyLogoutToken(t.Context(), raw); return err }, ErrLogoutTokenInvalid},
+		{"ID tokens from outside the token endpoint", "JWT", (*testProvider).idClaims,
+			func(c *Client, raw string) error {
+				_, err := c.VerifyIDToken(t.Context(), raw, Expectations{})
+				return err
+			}, ErrIDTokenInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			provider := newTestProvider(t, providerOptions{})
+			provider.clock.base = time.Now()
+			client := provider.newClient(t)
+			if err := tc.verify(client, provider.sign(tc.typ, tc.claims(provider))); err != nil {
+				t.Fatalf("genuine token: %v", err)
+			}
 
-	// 1,000 tokens under random kids over 100 s: ten intervals of 10 s.
-	forger := newECKey(t)
-	for i := range 1000 {
-		provider.clock.Advance(100 * time.Millisecond)
-		forged := signWith(t, testKey{id: randomValue()[:8], key: forger, alg: jose.ES256}, "logout+jwt", provider.logoutClaims())
-		_, err := client.VerifyLogoutToken(t.Context(), forged)
-		if !errors.Is(err, ErrLogoutTokenInvalid) || errors.Is(err, ErrUnavailable) {
-			t.Fatalf("forged token %d: %v, want ErrLogoutTokenInvalid (400), not an outage", i+1, err)
-		}
-	}
-	got := provider.fetches.Load()
-	if got > 1+10 {
-		t.Errorf("key set fetched %d times for 1,000 forged tokens over ten intervals, want at most 11", got)
-	}
-	t.Logf("key set fetched %d times: once for the genuine token, %d for 1,000 forged ones over ten intervals", got, got-1)
-	before := provider.fetches.Load()
-	if _, err := client.VerifyLogoutToken(t.Context(), provider.sign("logout+jwt", provider.logoutClaims())); err != nil {
-		t.Errorf("genuine logout token after the forged ones: %v, want success", err)
-	}
-	if got := provider.fetches.Load(); got != before {
-		t.Errorf("a token under a known kid fetched the key set (%d -> %d fetches)", before, got)
+			// 1,000 tokens under random kids over 100 s: ten intervals of 10 s.
+			forger := newECKey(t)
+			for i := range 1000 {
+				provider.clock.Advance(100 * time.Millisecond)
+				forged := signWith(t, testKey{id: randomValue()[:8], key: forger, alg: jose.ES256}, tc.typ, tc.claims(provider))
+				if err := tc.verify(client, forged); !errors.Is(err, tc.wantErr) || errors.Is(err, ErrUnavailable) {
+					t.Fatalf("forged token %d: %v, want %v (400), not an outage", i+1, err, tc.wantErr)
+				}
+			}
+			got := provider.fetches.Load()
+			if got > 1+10 {
+				t.Errorf("key set fetched %d times for 1,000 forged tokens over ten intervals, want at most 11", got)
+			}
+			if got < 2 {
+				t.Errorf("key set fetched %d times, want a fetch for the unknown kids too: a rotated key would never be learned", got)
+			}
+			before := provider.fetches.Load()
+			if err := tc.verify(client, provider.sign(tc.typ, tc.claims(provider))); err != nil {
+				t.Errorf("genuine token after the forged ones: %v, want success", err)
+			}
+			if got := provider.fetches.Load(); got != before {
+				t.Errorf("a token under a known kid fetched the key set (%d -> %d fetches)", before, got)
+			}
+		})
 	}
 }
 
@@ -128,7 +145,7 @@ func TestAnUnfetchableKeySetIsAnOutage(t *testing.T) {
 		}
 	})
 	t.Run("an ID token from the token endpoint is ErrUnavailable", func(t *testing.T) {
-		_, err := client.VerifyIDToken(t.Context(), provider.sign("JWT", provider.idClaims()), Expectations{Nonce: "the-nonce"})
+		err := verifyAsFromTheTokenEndpoint(t, client, provider.sign("JWT", provider.idClaims()), Expectations{Nonce: "the-nonce"})
 		if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrIDTokenInvalid) {
 			t.Fatalf("VerifyIDToken = %v, want ErrUnavailable", err)
 		}
@@ -185,4 +202,16 @@ func TestKeysOfTypesWeDoNotKnowAreSkipped(t *testing.T) {
 	if _, err := client.VerifyIDToken(t.Context(), hmac, Expectations{}); !errors.Is(err, ErrIDTokenInvalid) {
 		t.Errorf("HS256 token under a symmetric key the set published: %v, want ErrIDTokenInvalid", err)
 	}
+}
+
+// verifyAsFromTheTokenEndpoint checks an ID token as Exchange and Refresh
+// do: it came from CONNECT's token endpoint, so an unknown kid may always
+// cause a fetch.
+func verifyAsFromTheTokenEndpoint(t *testing.T, c *Client, raw string, want Expectations) error {
+	p, err := c.discovered(t.Context())
+	if err != nil {
+		return err
+	}
+	_, _, err = c.verifyIDToken(t.Context(), p, raw, fromTokenEndpoint, want)
+	return err
 }

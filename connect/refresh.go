@@ -86,7 +86,7 @@ func (c *Client) checkRefresh(ctx context.Context, p *provider, tokens, current 
 		tokens.IDToken = current.IDToken // keep one for id_token_hint at logout
 		return &Refreshed{Tokens: tokens}, nil
 	}
-	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, Expectations{Previous: &session})
+	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, fromTokenEndpoint, Expectations{Previous: &session})
 	if err != nil {
 		return nil, err
 	}
