@@ -111,7 +111,7 @@ func (c *Client) introspect(ctx context.Context, p *provider, token, wantAudienc
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, statusError("introspect", resp)
+		return nil, endpointError("introspect", resp)
 	}
 	var answer struct {
 		Active   bool        `json:"active"`

@@ -85,6 +85,14 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 					t.Errorf("ValidateAccessToken with no sub = %v, want ErrBadResponse", err)
 				}
 			})
+			t.Run("CONNECT's refusal of the client is its own error, not an invalid token", func(t *testing.T) {
+				wrong := provider.newClient(t, func(c *Config) { c.ClientSecret = "wrong"; c.ClientID = "someone-else" })
+				var pe *ProviderError
+				_, err := wrong.ValidateAccessToken(t.Context(), token, testAudience)
+				if !errors.As(err, &pe) || pe.Code != "invalid_client" || errors.Is(err, ErrInvalidAccessToken) {
+					t.Errorf("ValidateAccessToken by an unknown client = %v, want an invalid_client ProviderError", err)
+				}
+			})
 			t.Run("an introspection outage is ErrUnavailable", func(t *testing.T) {
 				provider.fail("introspect", http.StatusServiceUnavailable)
 				defer provider.fail("introspect", 0)

@@ -2,10 +2,7 @@ package connect
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,14 +36,7 @@ func (c *Client) Revoke(ctx context.Context, token, hint string) error {
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	var oauthErr struct {
-		Code        string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	if json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&oauthErr) == nil && oauthErr.Code != "" && resp.StatusCode < 500 {
-		return fmt.Errorf("revoke %s: %w", hint, &ProviderError{Code: oauthErr.Code, Description: oauthErr.Description, Status: resp.StatusCode})
-	}
-	return statusError("revoke "+hint, resp)
+	return endpointError("revoke "+hint, resp)
 }
 
 // RevokeTokens revokes a token set: the refresh token first (that ends

@@ -1,8 +1,10 @@
 package connect
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -123,4 +125,19 @@ func statusError(op string, resp *http.Response) error {
 		return fmt.Errorf("%s: %w: CONNECT answered %s", op, ErrUnavailable, resp.Status)
 	}
 	return fmt.Errorf("%s: %w: CONNECT answered %s", op, ErrBadResponse, resp.Status)
+}
+
+// endpointError is the error of a non-200 answer from an endpoint that
+// answers in OAuth's error format (revocation, introspection): CONNECT's
+// own error code when it sent one, as for a wrong client secret's
+// invalid_client, else statusError.
+func endpointError(op string, resp *http.Response) error {
+	var oauthErr struct {
+		Code        string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if resp.StatusCode < 500 && json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&oauthErr) == nil && oauthErr.Code != "" {
+		return fmt.Errorf("%s: %w", op, &ProviderError{Code: oauthErr.Code, Description: oauthErr.Description, Status: resp.StatusCode})
+	}
+	return statusError(op, resp)
 }
