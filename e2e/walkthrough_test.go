@@ -630,6 +630,28 @@ func TestBrowserWalkthrough(t *testing.T) {
 		}
 		return inNorwegian(ctx, standInHeading, "Logg inn med CONNECT ID")
 	})
+
+	b.step(t, "24-standin-pages", "on a phone: the stand-in's other pages, the ones a mistyped address or registration leads to", func(ctx context.Context) error {
+		badRedirect := url.Values{"client_id": {"sample-web"}, "response_type": {"code"}, "scope": {"openid"},
+			"redirect_uri": {"https://partner.example/a/rather/long/path/that/is/not/registered/anywhere?with=query"}}
+		for _, p := range []struct{ path, heading string }{
+			{"/", "CONNECT ID stand-in"},
+			{"/oauth/a/path/that/does/not/exist/and/is/long/enough/to/need/wrapping", "Not found"},
+			{"/oauth/authorize?client_id=nobody-with-a-long-client-id-that-goes-on-and-on", "Unknown client"},
+			{"/oauth/authorize?" + badRedirect.Encode(), "Redirect URI not registered"},
+		} {
+			if err := chromedp.Do(ctx, chromedp.Navigate(app.standInURL+p.path)); err != nil {
+				return err
+			}
+			if err := seeText(ctx, standInHeading, p.heading); err != nil {
+				return fmt.Errorf("%s: %w", p.path, err)
+			}
+			if err := b.onPhone(ctx, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // sessionFact selects the <dd> of the <dt> that says term on the sessions
