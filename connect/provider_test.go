@@ -97,7 +97,7 @@ func newTestProvider(t testing.TB, opts providerOptions) *testProvider {
 	if opts.key != nil {
 		p.keys = []testKey{*opts.key}
 	} else {
-		p.keys = []testKey{{id: "key-1", key: newRSAKey(t), alg: jose.RS256}}
+		p.keys = []testKey{{id: "key-1", key: sharedProviderKey(), alg: jose.RS256}}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth/.well-known/openid-configuration", p.handleDiscovery)
@@ -469,6 +469,17 @@ func with(claims map[string]any, changes map[string]any) map[string]any {
 	}
 	return out
 }
+
+// sharedProviderKey signs for every test provider: made once per test
+// binary, as an RSA key costs more than most tests. Keys a test needs to
+// differ from it (a forger's, a rotated one) come from newRSAKey.
+var sharedProviderKey = sync.OnceValue(func() *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return key
+})
 
 func newRSAKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
