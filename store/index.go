@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,6 +28,10 @@ type sessionIndex struct {
 	secrets  *Secrets
 	keys     keyLayout
 	lifetime time.Duration // how long a set outlives its newest session
+	// idleTimeout is the least time after which a listed session can have
+	// idled out: an entry younger than that without its session is one
+	// being moved to a new secret (rotation.go), and is not pruned.
+	idleTimeout time.Duration
 }
 
 // setsOf are the names, under ring, of the sets a session with this
@@ -42,13 +47,13 @@ func (x sessionIndex) setsOf(ring keyring, sid, sub string) []string {
 	return sets
 }
 
-// add lists session h under its sid and sub.
+// add lists session h under its sid and sub, with the time it was listed.
 func (x sessionIndex) add(ctx context.Context, sid, sub, h string) error {
 	// Pipelined, not a transaction: the sets may live on different
 	// Cluster nodes.
 	_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, set := range x.setsOf(x.secrets.current(), sid, sub) {
-			p.HSet(ctx, set, h, 1)
+			p.HSet(ctx, set, h, time.Now().Unix())
 			p.Expire(ctx, set, x.lifetime)
 		}
 		return nil
@@ -79,9 +84,21 @@ func (x sessionIndex) removeUnder(ctx context.Context, rings []keyring, sid, sub
 	return unavailable("update session index", err)
 }
 
-// member is one entry of an index set: a session's hashed name, and the
-// set it was found in, for pruning.
-type member struct{ h, set string }
+// member is one entry of an index set: a session's hashed name, the set
+// it was found in, and when it was listed.
+type member struct {
+	h, set string
+	listed time.Time
+}
+
+// prunable reports whether m, whose session was not found, may be pruned:
+// it was listed long enough ago for the session to have idled out.
+// Younger, its session is being moved to a new secret (rotation.go lists
+// the new name before it writes the data), and pruning it would hide the
+// session from a back-channel logout.
+func (x sessionIndex) prunable(m member) bool {
+	return time.Since(m.listed) >= x.idleTimeout
+}
 
 // members lists the sessions under a sid (kind "sid") or a sub ("sub"),
 // under every secret's names.
@@ -96,12 +113,13 @@ func (x sessionIndex) members(ctx context.Context, kind, value string) ([]member
 	}
 	var all []member
 	for _, set := range sets {
-		hs, err := x.rdb.HKeys(ctx, set).Result()
+		entries, err := x.rdb.HGetAll(ctx, set).Result()
 		if err != nil {
 			return nil, unavailable("read session index", err)
 		}
-		for _, h := range hs {
-			all = append(all, member{h: h, set: set})
+		for h, listed := range entries {
+			unix, _ := strconv.ParseInt(listed, 10, 64) // 0, long ago, if unreadable
+			all = append(all, member{h: h, set: set, listed: time.Unix(unix, 0)})
 		}
 	}
 	return all, nil

@@ -106,6 +106,25 @@ func TestIndexForgetsEndedSessions(t *testing.T) {
 			t.Fatalf("index holds %d sessions after it was read, want 1", members())
 		}
 	})
+	t.Run("an entry listed moments ago whose session is not there yet is kept: it is being moved", func(t *testing.T) {
+		active := s.logIn(t, connect.Claims{Subject: sub, SessionID: "sid-d"})
+		set := storetest.Keys(t, rdb, s.prefix+"sub:")[0]
+		ctx := context.Background()
+		rdb.HSet(ctx, set, "a-session-being-moved", time.Now().Unix())
+		if _, err := s.List(s.load(t, active)); err != nil {
+			t.Fatal(err)
+		}
+		if !rdb.HExists(ctx, set, "a-session-being-moved").Val() {
+			t.Fatal("List pruned an entry listed moments ago: a back-channel logout by sub would miss that session once moved")
+		}
+		rdb.HSet(ctx, set, "a-session-being-moved", time.Now().Add(-time.Minute).Unix())
+		if _, err := s.List(s.load(t, active)); err != nil {
+			t.Fatal(err)
+		}
+		if rdb.HExists(ctx, set, "a-session-being-moved").Val() {
+			t.Error("List kept an entry listed longer ago than the idle timeout, whose session is gone")
+		}
+	})
 }
 
 func TestListAndEndAUsersSessions(t *testing.T) {

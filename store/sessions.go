@@ -73,7 +73,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 		return nil, errors.New("store: IdleTimeout and Lifetime must be more than zero")
 	}
 	keys := keyLayout{prefix: cmp.Or(o.KeyPrefix, DefaultKeyPrefix)}
-	index := sessionIndex{rdb: o.Redis, secrets: o.Secrets, keys: keys, lifetime: o.Lifetime}
+	index := sessionIndex{rdb: o.Redis, secrets: o.Secrets, keys: keys, lifetime: o.Lifetime, idleTimeout: o.IdleTimeout}
 	// A minute, or a tenth of the idle timeout when that is shorter: a
 	// session may then outlive its idle timeout by at most this much.
 	step := min(time.Minute, o.IdleTimeout/10)
@@ -337,13 +337,12 @@ func (s *Sessions) List(ctx context.Context) ([]ActiveSession, error) {
 		sealed, _ := cmds[i].(*redis.StringCmd).Bytes()
 		u := s.openUser(s.keys.session(m.h), sealed)
 		if u == nil || u.Claims.Subject != me.Claims.Subject {
-			if err := s.index.prune(ctx, m); err != nil {
-				return nil, err
+			if u != nil || s.index.prunable(m) {
+				if err := s.index.prune(ctx, m); err != nil {
+					return nil, err
+				}
 			}
 			continue
-		}
-		if slices.ContainsFunc(found, func(a ActiveSession) bool { return a.name == m.h }) {
-			continue // listed under both secrets' names during a rotation
 		}
 		found = append(found, ActiveSession{User: *u, Current: u.ID == me.ID, name: m.h})
 	}
