@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/telenordigital/connect-web-sample/store"
 )
 
 // minSecretLen is the least SESSION_SECRET length accepted: 32 bytes is
@@ -284,7 +284,9 @@ func (c *Config) InsecureBaseURL() bool {
 func (c *Config) LogValue() slog.Value {
 	redis := "embedded"
 	if u, err := url.Parse(c.RedisURL); err == nil && c.RedisURL != "" {
-		redis = c.RedisMode + " " + u.Redacted()
+		// Scheme, host and database only: passwords may be in the user
+		// part or, for Sentinel's master, in the query (password=).
+		redis = c.RedisMode + " " + u.Scheme + "://" + u.Host + u.Path
 	}
 	return slog.GroupValue(
 		slog.String("issuer", c.IssuerURL()),
@@ -450,39 +452,16 @@ func (r *reader) listen(name string) string {
 	return s
 }
 
-// redisURL checks REDIS_URL with the go-redis parser that REDIS_MODE
-// picks, the one store.OpenRedis uses, so what passes here opens there.
-// Whether Redis answers is for /readyz. The value is never echoed: it may
-// hold a password.
+// redisURL checks REDIS_URL with store.CheckRedisURL, the check
+// store.OpenRedis makes, so what passes here opens there. Whether Redis
+// answers is for /readyz. Neither ever echoes the value: it may hold a
+// password.
 func (r *reader) redisURL(name, s, mode string) {
 	if s == "" {
 		return
 	}
-	want := map[string]string{
-		"standalone": "redis://host:6379/0, rediss://host:6380/0 or unix:///path/to/redis.sock",
-		"cluster":    "redis://host:7000?addr=host2:7001&addr=host3:7002",
-		"sentinel":   "redis://sentinel:26379/0?master_name=mymaster&addr=sentinel2:26379",
-	}[mode]
-	if _, err := url.Parse(s); err != nil {
-		// url's errors quote the whole URL, password and all.
-		r.errorf(name, "not a valid URL; want %s", want)
-		return
-	}
-	var err error
-	switch mode {
-	case "cluster":
-		_, err = redis.ParseClusterURL(s)
-	case "sentinel":
-		var o *redis.FailoverOptions
-		if o, err = redis.ParseFailoverURL(s); err == nil && o.MasterName == "" {
-			err = errors.New("missing master_name")
-		}
-	default:
-		_, err = redis.ParseURL(s)
-	}
-	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "redis: ")
-		r.errorf(name, "%s for REDIS_MODE %s; want %s", msg, mode, want)
+	if err := store.CheckRedisURL(s, mode); err != nil {
+		r.errorf(name, "%v", err)
 	}
 }
 

@@ -560,26 +560,38 @@ func TestDerivedURLs(t *testing.T) {
 }
 
 func TestLogValueLeavesOutSecrets(t *testing.T) {
-	c, err := Load(env(map[string]string{
-		"CONNECT_ISSUER":        "https://connect.telenordigital.com/oauth",
-		"CONNECT_CLIENT_ID":     "partner-web",
-		"CONNECT_CLIENT_SECRET": "client-secret-value",
-		"REDIS_URL":             "redis://:redis-password@redis:6379/0",
-		"SESSION_SECRET":        "session-secret-value-of-32-bytes!",
-	}), "")
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
-	got := buf.String()
-	for _, secret := range []string{"client-secret-value", "redis-password", "session-secret-value"} {
-		if strings.Contains(got, secret) {
-			t.Errorf("log line %q contains %q", got, secret)
-		}
-	}
-	if !strings.Contains(got, "config.client_id=partner-web") {
-		t.Errorf("log line %q lacks config.client_id=partner-web", got)
+	for _, tc := range []struct{ mode, redisURL, wantRedis string }{
+		{"standalone", "redis://user:redis-password@redis:6379/0", "standalone redis://redis:6379/0"},
+		{"sentinel", "redis://sentinel-user:sentinel-password@sentinel:26379/0?master_name=m&password=master-password&username=master-user",
+			"sentinel redis://sentinel:26379/0"},
+		{"cluster", "rediss://:cluster-password@node-1:6379?addr=node-2:6379", "cluster rediss://node-1:6379"},
+	} {
+		t.Run("with Redis in "+tc.mode+" mode", func(t *testing.T) {
+			c, err := Load(env(map[string]string{
+				"CONNECT_ISSUER":        "https://connect.telenordigital.com/oauth",
+				"CONNECT_CLIENT_ID":     "partner-web",
+				"CONNECT_CLIENT_SECRET": "client-secret-value",
+				"REDIS_URL":             tc.redisURL,
+				"REDIS_MODE":            tc.mode,
+				"SESSION_SECRET":        "session-secret-value-of-32-bytes!",
+			}), "")
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			var buf bytes.Buffer
+			slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
+			got := buf.String()
+			for _, secret := range []string{"client-secret-value", "password", "session-secret-value", "master-user", "sentinel-user"} {
+				if strings.Contains(got, secret) {
+					t.Errorf("log line %q contains %q", got, secret)
+				}
+			}
+			for _, want := range []string{"config.client_id=partner-web", fmt.Sprintf("config.sessions=%q", tc.wantRedis)} {
+				if !strings.Contains(got, want) {
+					t.Errorf("log line %q lacks %s", got, want)
+				}
+			}
+		})
 	}
 }
 
