@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -78,10 +77,10 @@ func (st *sessionStore) moveToCurrentSecret(ctx context.Context, token, oldH str
 	moved := []string{st.keys.session(newH), st.keys.tokens(newH), st.keys.ended(newH)}
 	var tokens []byte
 	if value, ok := held[1].(string); ok {
-		if version, sealed, ok := strings.Cut(value, ":"); ok {
-			if plain, err := st.secrets.open([]byte(sealed), old[1]); err == nil {
-				tokens = append([]byte(version+":"), st.secrets.seal(plain, moved[1])...)
-			}
+		// A record that does not open moves as none: pages that need the
+		// tokens then send the user to log in again.
+		if rec, err := st.secrets.openTokenValue(old[1], []byte(value)); err == nil {
+			tokens, _ = st.secrets.tokenValue(moved[1], rec.Version, rec)
 		}
 	}
 	session := st.secrets.seal(b, moved[0])

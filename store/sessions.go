@@ -245,7 +245,7 @@ func (s *Sessions) endByName(ctx context.Context, h string) (connect.TokenSet, *
 	}
 	u := s.openUser(s.keys.session(h), e.session)
 	var tokens connect.TokenSet
-	if rec, err := s.openTokenValue(s.keys.tokens(h), e.token); err == nil {
+	if rec, err := s.secrets.openTokenValue(s.keys.tokens(h), e.token); err == nil {
 		tokens = rec.Tokens
 	}
 	if u != nil {

@@ -56,7 +56,7 @@ func (s *Sessions) createTokens(ctx context.Context, rec TokenRecord, ttl time.D
 	if err != nil {
 		return err
 	}
-	value, err := s.tokenValue(s.keys.tokens(h), 1, rec)
+	value, err := s.secrets.tokenValue(s.keys.tokens(h), 1, rec)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Sessions) Tokens(ctx context.Context) (TokenRecord, error) {
 	if err != nil {
 		return TokenRecord{}, unavailable("read tokens", err)
 	}
-	rec, err := s.openTokenValue(s.keys.tokens(h), value)
+	rec, err := s.secrets.openTokenValue(s.keys.tokens(h), value)
 	if err != nil {
 		return TokenRecord{}, ErrNoTokens
 	}
@@ -100,7 +100,7 @@ func (s *Sessions) ReplaceTokens(ctx context.Context, old int64, rec TokenRecord
 		return false, err
 	}
 	key := s.keys.tokens(h)
-	value, err := s.tokenValue(key, old+1, rec)
+	value, err := s.secrets.tokenValue(key, old+1, rec)
 	if err != nil {
 		return false, err
 	}
@@ -142,20 +142,21 @@ func (s *Sessions) LockRefresh(ctx context.Context, ttl time.Duration) (unlock f
 
 // tokenValue is what the token record's key holds: the version, then
 // the record sealed under the key's name.
-func (s *Sessions) tokenValue(key string, version int64, rec TokenRecord) ([]byte, error) {
+func (s *Secrets) tokenValue(key string, version int64, rec TokenRecord) ([]byte, error) {
 	plain, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("encode tokens: %w", err)
 	}
-	return append(strconv.AppendInt(nil, version, 10), append([]byte{':'}, s.secrets.seal(plain, key)...)...), nil
+	return append(strconv.AppendInt(nil, version, 10), append([]byte{':'}, s.seal(plain, key)...)...), nil
 }
 
-func (s *Sessions) openTokenValue(key string, value []byte) (TokenRecord, error) {
+// openTokenValue reads what tokenValue wrote under key.
+func (s *Secrets) openTokenValue(key string, value []byte) (TokenRecord, error) {
 	version, sealed, ok := bytes.Cut(value, []byte{':'})
 	if !ok {
 		return TokenRecord{}, errUnsealable
 	}
-	plain, err := s.secrets.open(sealed, key)
+	plain, err := s.open(sealed, key)
 	if err != nil {
 		return TokenRecord{}, err
 	}
