@@ -36,25 +36,31 @@ func (st *sessionStore) DeleteCtx(ctx context.Context, token string) error {
 	return nil
 }
 
-// endScript deletes a session and its token record, leaves its
-// tombstone, and returns what they held, so the caller can revoke the
-// tokens and tidy the index.
+// endScript ends a session unless it has ended already: it deletes the
+// session and its token record, leaves the tombstone, and returns what
+// they held (so the caller can revoke the tokens and tidy the index, or
+// move them, rotation.go) and the session's remaining lifetime.
 var endScript = redis.NewScript(`
-local held = {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2])}
+if redis.call("EXISTS", KEYS[3]) == 1 then return false end
+local held = {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), redis.call("PTTL", KEYS[1])}
 redis.call("DEL", KEYS[1], KEYS[2])
 redis.call("SET", KEYS[3], "1", "PX", ARGV[1])
 return held`)
 
-// endedSession is what an ended session held, still sealed; nil when it
-// had expired already.
+// endedSession is what an ended session held, still sealed, and how long
+// it had left; nil and 0 when it had expired or ended already.
 type endedSession struct {
 	h              string
 	session, token []byte
+	ttl            time.Duration
 }
 
 func (st *sessionStore) end(ctx context.Context, h string) (endedSession, error) {
 	keys := []string{st.keys.session(h), st.keys.tokens(h), st.keys.ended(h)}
 	held, err := endScript.Run(ctx, st.rdb, keys, st.tombstoneTTL.Milliseconds()).Slice()
+	if errors.Is(err, redis.Nil) {
+		return endedSession{h: h}, nil // ended already
+	}
 	if err != nil {
 		return endedSession{}, unavailable("end session", err)
 	}
@@ -64,6 +70,9 @@ func (st *sessionStore) end(ctx context.Context, h string) (endedSession, error)
 	}
 	if t, ok := held[1].(string); ok {
 		e.token = []byte(t)
+	}
+	if ms, ok := held[2].(int64); ok && ms > 0 {
+		e.ttl = time.Duration(ms) * time.Millisecond
 	}
 	return e, nil
 }

@@ -24,9 +24,8 @@ type sessionStore struct {
 	secrets *Secrets
 	keys    keyLayout
 	index   sessionIndex
-	// maxIdle is how long a saved session lives without another save: the
-	// idle timeout plus the step between saves (Sessions.BeforeSave), so
-	// it never ends sooner than the idle timeout after the last request.
+	// maxIdle is a saved session's life: the idle timeout plus the step
+	// between saves (Sessions.BeforeSave), so never less than the former.
 	maxIdle      time.Duration
 	tombstoneTTL time.Duration // endedSessionTTL; tests shorten it
 }
@@ -60,12 +59,13 @@ func (st *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	return nil, false, nil
 }
 
-// commitScript writes a session unless it has been ended, and moves the
-// expiry of its token record with it.
+// commitScript writes a session unless it has been ended, with its token
+// record when given (a move, rotation.go), else moving that one's expiry.
 var commitScript = redis.NewScript(`
 if redis.call("EXISTS", KEYS[2]) == 1 then return 0 end
 redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
-redis.call("PEXPIRE", KEYS[3], ARGV[2])
+if ARGV[3] ~= "" then redis.call("SET", KEYS[3], ARGV[3], "PX", ARGV[2])
+else redis.call("PEXPIRE", KEYS[3], ARGV[2]) end
 return 1`)
 
 func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, deadline time.Time) error {
@@ -77,7 +77,7 @@ func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, d
 	key := st.keys.session(h)
 	sealed := st.secrets.seal(b, key)
 	keys := []string{key, st.keys.ended(h), st.keys.tokens(h)}
-	written, err := commitScript.Run(ctx, st.rdb, keys, sealed, strconv.FormatInt(ttl, 10)).Int()
+	written, err := commitScript.Run(ctx, st.rdb, keys, sealed, strconv.FormatInt(ttl, 10), "").Int()
 	if err != nil {
 		return err
 	}
