@@ -22,18 +22,16 @@ const endedSessionTTL = 5 * time.Minute
 // the dead session's cookie.
 var ErrSessionEnded = errors.New("store: the session was ended during the request")
 
-// DeleteCtx ends the session under every secret's name. A visitor who
-// never had a session (scs deletes the empty token) costs nothing.
+// DeleteCtx ends the session. Only its current secret's name needs it:
+// scs loads a session before it deletes it, and FindCtx has moved it
+// there. A visitor who never had a session (scs deletes the empty token)
+// costs nothing.
 func (st *sessionStore) DeleteCtx(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	for _, ring := range st.secrets.rings {
-		if _, err := st.end(ctx, ring.hashedName("session", token)); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := st.end(ctx, st.secrets.current().hashedName("session", token))
+	return err
 }
 
 // endScript ends a session unless it has ended already: it deletes the

@@ -294,7 +294,8 @@ func (s *Sessions) EndSessions(ctx context.Context, sid, sub string) (int, error
 			return ended, err
 		}
 		if u != nil {
-			ended++
+			ended++ // and endByName took it out of the index
+			continue
 		}
 		if err := s.index.prune(ctx, m); err != nil {
 			return ended, err
