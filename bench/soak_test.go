@@ -21,10 +21,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/store/storetest"
 )
 
 // The soak: many users at once, for a while, against the real binary,
@@ -381,24 +381,14 @@ func startSoakApp(t *testing.T, users []localconnect.User) *soakApp {
 	return app
 }
 
-// soakRedisURL is the tests' Redis (REDIS_URL, else database 15 on this
-// machine), else a miniredis in this process, which the app reaches over
-// loopback like any Redis.
+// soakRedisURL is the tests' Redis, else an embedded one in this process,
+// which the app reaches over loopback like any Redis.
 func soakRedisURL(t *testing.T) string {
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		return u
+	if url, ok := storetest.URL(); ok {
+		return url
 	}
-	const local = "redis://127.0.0.1:6379/15"
-	opts, _ := redis.ParseURL(local)
-	opts.MaxRetries = -1
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if rdb.Ping(ctx).Err() == nil {
-		return local
-	}
-	return "redis://" + miniredis.RunT(t).Addr()
+	rdb := storetest.Embedded(t)
+	return "redis://" + rdb.(*redis.Client).Options().Addr
 }
 
 // processState is what the app's metrics say of its process.

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/telenordigital/connect-web-sample/store/storetest"
 )
 
 // sessionSecret returns a SESSION_SECRET of its own for each run of the
@@ -28,11 +28,6 @@ import (
 func sessionSecret() string {
 	return "e2e-" + rand.Text() + rand.Text() // 4 + 2×26 characters, 2×130 random bits
 }
-
-// localRedisURL is the Redis the test uses when REDIS_URL is not set and
-// one answers: database 15, which the other tests use too, away from a
-// developer's data in database 0.
-const localRedisURL = "redis://127.0.0.1:6379/15"
 
 // runningApp is the real program, started for one test.
 type runningApp struct {
@@ -172,32 +167,21 @@ func waitReady(ctx context.Context, url string, exited <-chan struct{}, timeout 
 	}
 }
 
-// chooseRedis returns the REDIS_URL for the app: the environment's when
-// set (set but empty means in-memory sessions), else the local Redis when
-// it answers, else empty, so the app falls back to in-memory sessions.
+// chooseRedis returns the REDIS_URL for the app: the tests' Redis, else
+// empty, so that the app runs on its own embedded Redis. REDIS_URL set
+// but empty asks for that too.
 func chooseRedis(t *testing.T) string {
-	if url, ok := os.LookupEnv("REDIS_URL"); ok {
-		if url == "" {
-			t.Log("sessions: in memory (REDIS_URL is set and empty)")
-		} else {
-			t.Log("sessions: Redis from REDIS_URL")
-		}
-		return url
-	}
-	opts, err := redis.ParseURL(localRedisURL)
-	if err != nil {
-		t.Fatalf("parse %s: %v", localRedisURL, err)
-	}
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Logf("sessions: in memory (no Redis answers at %s: %v)", localRedisURL, err)
+	if url, set := os.LookupEnv("REDIS_URL"); set && url == "" {
+		t.Log("sessions: the app's embedded Redis (REDIS_URL is set and empty)")
 		return ""
 	}
-	t.Logf("sessions: Redis at %s", localRedisURL)
-	return localRedisURL
+	url, ok := storetest.URL()
+	if !ok {
+		t.Log("sessions: the app's embedded Redis (no Redis answers on this machine)")
+		return ""
+	}
+	t.Log("sessions: the tests' Redis")
+	return url
 }
 
 // appVariable reports whether name is one of the app's settings, which

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
 	"sync"
 	"testing"
@@ -23,25 +24,44 @@ import (
 // own data in database 0.
 const localTestURL = "redis://127.0.0.1:6379/15"
 
-// Redis returns a client for the tests' Redis and closes it at the end of
-// the test. Tests must use keys of their own (random session tokens do, and
-// KeyPrefix gives a test a prefix of its own); nothing is flushed, since
-// REDIS_URL may point at a shared server.
+// URL is the tests' Redis, for a test that hands it to the app's binary:
+// REDIS_URL when set, else database 15 of a Redis on this machine when one
+// answers; false when there is neither.
+func URL() (string, bool) {
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		return url, true
+	}
+	return localTestURL, localRedisAnswers()
+}
+
+// localRedisAnswers reports whether a Redis listens on this machine's
+// 6379, asked once per test binary and without retries: a machine with no
+// Redis must not wait for one in every test.
+var localRedisAnswers = sync.OnceValue(func() bool {
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:6379", 300*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+})
+
+// Redis returns a client for the tests' Redis (URL), else for an embedded
+// one, and closes it at the end of the test. Tests must use keys of their
+// own (random session tokens do, and KeyPrefix gives a test a prefix of
+// its own); nothing is flushed, since REDIS_URL may point at a shared
+// server.
 func Redis(t testing.TB) redis.UniversalClient {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = localTestURL
+	url, ok := URL()
+	if !ok {
+		return Embedded(t)
 	}
 	rdb, err := open(t, url, "standalone")
-	if err == nil {
-		return rdb
+	if err != nil {
+		t.Fatalf("the tests' Redis does not answer: %v", err)
 	}
-	if os.Getenv("REDIS_URL") != "" {
-		t.Fatalf("REDIS_URL is set but Redis does not answer: %v", err)
-	}
-	t.Logf("no Redis at %s (%v); using an embedded one", url, err)
-	return Embedded(t)
+	return rdb
 }
 
 // Embedded returns a client of an embedded Redis of the test's own, the
@@ -62,13 +82,13 @@ type Backend struct {
 	Open func(t testing.TB) redis.UniversalClient
 }
 
-// Backends are the Redis kinds available here: always the embedded one
-// and the tests' Redis; a Cluster and a Sentinel-managed master when
+// Backends are the Redis kinds available here: always the embedded one,
+// the tests' Redis when there is one; a Cluster and a Sentinel-managed master when
 // REDIS_CLUSTER_URL and REDIS_SENTINEL_URL name them (.ci/run starts both).
 func Backends() []Backend {
-	backends := []Backend{
-		{"embedded", Embedded},
-		{"standalone", Redis},
+	backends := []Backend{{"embedded", Embedded}}
+	if _, ok := URL(); ok {
+		backends = append(backends, Backend{"standalone", Redis})
 	}
 	for _, b := range []struct{ name, env, mode string }{
 		{"cluster", "REDIS_CLUSTER_URL", "cluster"},
