@@ -83,8 +83,9 @@ type Backend struct {
 }
 
 // Backends are the Redis kinds available here: always the embedded one,
-// the tests' Redis when there is one; a Cluster and a Sentinel-managed master when
-// REDIS_CLUSTER_URL and REDIS_SENTINEL_URL name them (.ci/run starts both).
+// the tests' Redis when there is one, and a Cluster and a Sentinel-managed
+// master when REDIS_CLUSTER_URL and REDIS_SENTINEL_URL name them (.ci/run
+// starts both).
 func Backends() []Backend {
 	backends := []Backend{{"embedded", Embedded}}
 	if _, ok := URL(); ok {
