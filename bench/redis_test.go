@@ -36,7 +36,7 @@ func startBenchRedis(dir string) (*benchRedis, error) {
 	}
 	r, err := openBenchRedis(url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("no redis-server installed, and no Redis at %s (%v): install Redis, or set REDIS_URL", url, err)
+		return nil, fmt.Errorf("no redis-server installed, and no Redis at %s (%v): install Redis, or set REDIS_URL", redactedURL(url), err)
 	}
 	return r, nil
 }

@@ -255,8 +255,8 @@ func startFloor(bin, dir, redisURL string, pageBytes int) (*floorProcess, error)
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProcess("the floor", bin, dir, nil,
-		"-listen", "127.0.0.1:"+port, "-redis", redisURL, "-page-bytes", strconv.Itoa(pageBytes))
+	p, err := startProcess("the floor", bin, dir, []string{"REDIS_URL=" + redisURL},
+		"-listen", "127.0.0.1:"+port, "-page-bytes", strconv.Itoa(pageBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -279,8 +279,8 @@ type process struct {
 
 // startProcess runs bin in dir with exactly env, so that a developer's
 // variables (and .env file, which might name a real CONNECT) stay out of
-// the app; nil env passes on the benchmark's own, for programs that read
-// none (the floor, redis-server).
+// the app; nil env passes on the benchmark's own, for redis-server, which
+// reads none.
 func startProcess(name, bin, dir string, env []string, args ...string) (*process, error) {
 	p := &process{name: name, cmd: exec.Command(bin, args...), log: &tailBuffer{max: 64 << 10}, exited: make(chan struct{})}
 	p.cmd.Dir = dir

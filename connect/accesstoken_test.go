@@ -52,7 +52,10 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 				}
 			})
 			t.Run("an expired token is invalid", func(t *testing.T) {
-				login, _ := provider.logIn(t, client, AuthOptions{})
+				login, err := provider.logIn(t, client, AuthOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
 				provider.clock.Advance(2 * time.Hour)
 				defer provider.clock.Advance(-2 * time.Hour)
 				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
@@ -61,12 +64,20 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 			})
 			t.Run("a JWT access token goes to introspection too", func(t *testing.T) {
 				jwt := provider.sign("at+jwt", provider.accessClaims(testAudience))
-				if path, _ := client.AccessTokenPath(t.Context(), jwt); path != ByIntrospection {
-					t.Errorf("path %q, want introspection first", path)
+				if path, err := client.AccessTokenPath(t.Context(), jwt); err != nil || path != ByIntrospection {
+					t.Errorf("path %q, %v; want introspection first", path, err)
+				}
+				before := len(provider.requests("introspect"))
+				client.ValidateAccessToken(t.Context(), jwt, testAudience)
+				if asked := len(provider.requests("introspect")) - before; asked != 1 {
+					t.Errorf("introspection asked %d times for a JWT access token, want 1", asked)
 				}
 			})
 			t.Run("an answer that names another audience is invalid, one that names this API valid", func(t *testing.T) {
-				login, _ := provider.logIn(t, client, AuthOptions{})
+				login, err := provider.logIn(t, client, AuthOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
 				defer provider.setAlterAnswer(nil)
 				provider.setAlterAnswer(func(a, _ map[string]any) { a["aud"] = []string{"https://other-api.example"} })
 				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
@@ -78,7 +89,10 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 				}
 			})
 			t.Run("an active answer that names nobody is not trusted", func(t *testing.T) {
-				login, _ := provider.logIn(t, client, AuthOptions{})
+				login, err := provider.logIn(t, client, AuthOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
 				defer provider.setAlterAnswer(nil)
 				provider.setAlterAnswer(func(a, _ map[string]any) { delete(a, "sub") })
 				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrBadResponse) {

@@ -75,7 +75,10 @@ func TestAProviderWithoutEndSessionOrRevocation(t *testing.T) {
 	}
 
 	t.Run("the endpoints are empty, not CONNECT's paths", func(t *testing.T) {
-		got, _ := client.Endpoints(t.Context())
+		got, err := client.Endpoints(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got.EndSession != "" || got.Revocation != "" {
 			t.Errorf("EndSession %q, Revocation %q; want both empty", got.EndSession, got.Revocation)
 		}

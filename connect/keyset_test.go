@@ -51,8 +51,10 @@ func TestConcurrentTokensUnderANewKeyShareOneFetch(t *testing.T) {
 	for range tokens {
 		wg.Go(func() { errs <- verifyAsFromTheTokenEndpoint(t, client, token, Expectations{}) })
 	}
-	for provider.fetches.Load() < 2 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); provider.fetches.Load() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no token made the key set be fetched again within 5s (%d fetches)", provider.fetches.Load())
+		}
 	}
 	time.Sleep(50 * time.Millisecond) // room for a second fetch, were there one
 	close(gate)

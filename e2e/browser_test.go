@@ -154,7 +154,8 @@ func (b *browser) otherBrowser(t *testing.T) *browser {
 }
 
 // listen records the pages the tab shows and asks for, for pagesShown and
-// pagesAsked.
+// pagesAsked, with their query values left empty: they are written to the
+// test log, and a callback's query holds an authorization code.
 func (b *browser) listen(t *testing.T) {
 	t.Helper()
 	err := chromedp.Listen(b.ctx, func(ev any) {
@@ -163,17 +164,31 @@ func (b *browser) listen(t *testing.T) {
 		switch ev := ev.(type) {
 		case *page.EventFrameNavigated:
 			if ev.Frame.ParentID == "" {
-				b.navs = append(b.navs, ev.Frame.URL)
+				b.navs = append(b.navs, withoutQueryValues(ev.Frame.URL))
 			}
 		case *network.EventRequestWillBeSent:
 			if ev.Type == network.ResourceTypeDocument {
-				b.asked = append(b.asked, ev.Request.URL)
+				b.asked = append(b.asked, withoutQueryValues(ev.Request.URL))
 			}
 		}
 	})
 	if err != nil {
 		t.Fatalf("listen to the tab's navigations: %v", err)
 	}
+}
+
+// withoutQueryValues is rawURL with every query value left empty.
+func withoutQueryValues(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.RawQuery == "" {
+		return rawURL
+	}
+	q := u.Query()
+	for name := range q {
+		q[name] = []string{""}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // pagesShown returns how many pages the tab has shown so far, and the

@@ -46,7 +46,11 @@ func TestReadyzAnswersInTimeWhenRedisHangs(t *testing.T) {
 func TestSetupPageFollowsTheSetting(t *testing.T) {
 	t.Run("served when the setting says so", func(t *testing.T) {
 		site := newTestSite(t, siteOptions{})
-		wantStatus(t, "GET /setup", newBrowser(t).get(site.app.URL+"/setup"), http.StatusOK)
+		r := newBrowser(t).get(site.app.URL + "/setup")
+		wantStatus(t, "GET /setup", r, http.StatusOK)
+		if !strings.Contains(r.body, testClientID) {
+			t.Errorf("the setup page does not show the client id %q:\n%s", testClientID, r.body)
+		}
 	})
 	t.Run("otherwise a plain 404", func(t *testing.T) {
 		site := newTestSite(t, siteOptions{noSetupPage: true})

@@ -175,7 +175,6 @@ func sessionClaims(t *testing.T, site *testSite, b *browser) connect.Claims {
 	return u.Claims
 }
 
-// logoutClaims are the claims of a valid logout token for the site.
 // logOutOfApp presses "Log out of this app" and follows the redirect to
 // the page it ends on.
 func (b *browser) logOutOfApp(site *testSite) response {
@@ -185,6 +184,7 @@ func (b *browser) logOutOfApp(site *testSite) response {
 	return b.get(r.location)
 }
 
+// logoutClaims are the claims of a valid logout token for the site.
 func logoutClaims(site *testSite, sid, sub string) map[string]any {
 	now := time.Now()
 	c := map[string]any{

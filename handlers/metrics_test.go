@@ -46,6 +46,13 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 			`connect_sample_backchannel_logouts_total{outcome="accepted"}`: 1,
 			`connect_sample_backchannel_logouts_total{outcome="invalid"}`:  1,
 		}
+		// Every expected series, whether it was scraped or not, and every
+		// other counter of ours, which must not have moved.
+		for series := range want {
+			if _, scraped := after[series]; !scraped {
+				t.Errorf("%s is not in the scrape, want it moved by %v", series, want[series])
+			}
+		}
 		for _, series := range slices.Sorted(maps.Keys(after)) {
 			if !strings.HasPrefix(series, "connect_sample_") || strings.HasPrefix(series, "connect_sample_http_request_duration_seconds") ||
 				// Fetches follow the connect client's own key-set policy.
@@ -173,13 +180,17 @@ func TestMetricsSortFailedAndRefusedLogins(t *testing.T) {
 		})
 	}
 	t.Run("a request over a rate limit is counted", func(t *testing.T) {
+		metrics := NewMetrics()
+		site := newTestSite(t, siteOptions{metrics: metrics, rateLimitPerAddress: 2})
+		scraper := httptest.NewServer(metrics.Handler())
+		t.Cleanup(scraper.Close)
 		before := scrape(t, scraper.URL)
 		for range 3 {
 			newBrowser(t).get(site.app.URL + "/login")
 		}
 		series := `connect_sample_rate_limited_total{limit="address"}`
 		if got := scrape(t, scraper.URL)[series] - before[series]; got != 1 {
-			t.Errorf("%s moved by %v, want 1 (the limit of 12 is spent by the 10 requests before and 2 of these)", series, got)
+			t.Errorf("%s moved by %v, want 1: the third of three login starts, with a limit of 2", series, got)
 		}
 	})
 }

@@ -202,6 +202,35 @@ func TestRefresh(t *testing.T) {
 	})
 }
 
+// viewAtOnce has browser b view path n times at once, spread over servers
+// in turn, and returns how many views answered 200.
+func viewAtOnce(t *testing.T, b *browser, servers []string, path string, n int) (ok int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	for i := range n {
+		wg.Go(func() {
+			// Not b.get: its t.Fatalf must not run outside the test's
+			// goroutine.
+			resp, err := b.client.Get(servers[i%len(servers)] + path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s == http.StatusOK {
+			ok++
+		}
+	}
+	return ok
+}
+
 // revokeAtConnect ends the user's CONNECT session at the stand-in, which
 // revokes the refresh token, as a logout elsewhere would.
 func revokeAtConnect(t *testing.T, site *testSite, b *browser) {
@@ -227,27 +256,7 @@ func TestConcurrentRequestsRefreshOnce(t *testing.T) {
 			b.logIn(site, "/protected", true)
 			site.clock.Advance(makeTokensDue)
 
-			var wg sync.WaitGroup
-			statuses := make(chan int, requests)
-			for i := range requests {
-				wg.Go(func() {
-					resp, err := b.client.Get(servers[i%len(servers)] + "/profile")
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					resp.Body.Close()
-					statuses <- resp.StatusCode
-				})
-			}
-			wg.Wait()
-			close(statuses)
-			ok := 0
-			for s := range statuses {
-				if s == http.StatusOK {
-					ok++
-				}
-			}
+			ok := viewAtOnce(t, b, servers, "/profile", requests)
 			refreshes := site.provider.Count("token") - 1
 			t.Logf("%d concurrent requests on %d instance(s): %d answered 200, %d refresh(es) at the token endpoint", requests, instances, ok, refreshes)
 			if ok != requests {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -323,7 +324,7 @@ func TestSetupCurlCommands(t *testing.T) {
 				answer := run("exchange")
 				decode(t, answer, &tokens)
 				if tokens.AccessToken == "" || tokens.RefreshToken == "" || tokens.TokenType != "Bearer" {
-					t.Fatalf("got %s, want a Bearer access token and a refresh token", answer)
+					t.Fatalf("got %s, want a Bearer access token and a refresh token", fieldsOf(answer))
 				}
 				var idToken struct{ Nonce string }
 				decodeJWTPayload(t, tokens.IDToken, &idToken)
@@ -357,7 +358,7 @@ func TestSetupCurlCommands(t *testing.T) {
 				answer := run("refresh")
 				decode(t, answer, &tokens)
 				if tokens.AccessToken == "" || tokens.AccessToken == vars["ACCESS_TOKEN"] || tokens.RefreshToken == "" || tokens.RefreshToken == vars["REFRESH_TOKEN"] {
-					t.Fatalf("got %s, want a new access token and a new refresh token", answer)
+					t.Fatalf("got %s, want a new access token and a new refresh token", fieldsOf(answer))
 				}
 				vars["ACCESS_TOKEN"], vars["REFRESH_TOKEN"] = tokens.AccessToken, tokens.RefreshToken
 			}) {
@@ -435,8 +436,19 @@ func runShell(t *testing.T, command string, vars map[string]string) string {
 func decode(t *testing.T, answer string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(answer), v); err != nil {
-		t.Fatalf("the answer is not the JSON expected (%v):\n%s", err, answer)
+		t.Fatalf("the answer is not the JSON expected (%v): %s", err, fieldsOf(answer))
 	}
+}
+
+// fieldsOf describes a token endpoint's answer for a failure message by
+// its fields, not their values: a test log is no place for tokens, and a
+// partner may point these commands at a real CONNECT.
+func fieldsOf(answer string) string {
+	var fields map[string]any
+	if json.Unmarshal([]byte(answer), &fields) != nil {
+		return fmt.Sprintf("%d bytes that are not a JSON object", len(answer))
+	}
+	return "an answer with " + strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 }
 
 func decodeJWTPayload(t *testing.T, jwt string, v any) {

@@ -160,7 +160,7 @@ func TestStepUpAsksForTheLoggedInUser(t *testing.T) {
 			}
 		})
 	}
-	t.Run("without td_au the e-mail or phone number from the ID token is the hint", func(t *testing.T) {
+	t.Run("the hint is td_au, else the e-mail, else the phone number from the ID token", func(t *testing.T) {
 		for _, tc := range []struct {
 			claims connect.Claims
 			want   string

@@ -174,10 +174,18 @@ func TestSessionsOnEveryRedis(t *testing.T) {
 			})
 			t.Run("the session's idle timeout moves once a step has passed", func(t *testing.T) {
 				token := s.logIn(t, testClaims)
+				key := s.SessionKeyForTest(token)
+				rdb.PExpire(ctx, key, time.Minute) // as if idle for all but a minute
 				rctx := s.load(t, token)
 				s.BeforeSave(rctx, time.Now().Add(s.TouchStepForTest()))
 				if s.Manager.Status(rctx) != scs.Modified {
 					t.Fatalf("after a step, status = %v, want Modified: the idle timeout must move on", s.Manager.Status(rctx))
+				}
+				if _, _, err := s.Manager.Commit(rctx); err != nil {
+					t.Fatal(err)
+				}
+				if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 10*time.Minute {
+					t.Errorf("TTL after the save = %v, want the idle timeout (10 min) again", ttl)
 				}
 			})
 			t.Run("a write based on an old token version loses to the newer one", func(t *testing.T) {
@@ -227,9 +235,12 @@ func TestSessionsOnEveryRedis(t *testing.T) {
 			})
 			t.Run("an expired refresh lock is free, and its old holder cannot release the new one", func(t *testing.T) {
 				rctx := s.load(t, s.logIn(t, testClaims))
-				staleUnlock, _, _ := s.LockRefresh(rctx, 50*time.Millisecond)
+				staleUnlock, ok, err := s.LockRefresh(rctx, 50*time.Millisecond)
+				if !ok || err != nil {
+					t.Fatalf("LockRefresh = %v, %v; want the lock", ok, err)
+				}
 				time.Sleep(150 * time.Millisecond)
-				_, ok, _ := s.LockRefresh(rctx, time.Minute)
+				_, ok, _ = s.LockRefresh(rctx, time.Minute)
 				if !ok {
 					t.Fatal("lock not free after its holder's TTL")
 				}
@@ -248,13 +259,17 @@ func TestExpiryOnEveryRedis(t *testing.T) {
 	for _, backend := range storetest.Backends() {
 		t.Run(backend.Name, func(t *testing.T) {
 			rdb := backend.Open(t)
+			t.Run("a saved session lives the idle timeout plus one step", func(t *testing.T) {
+				s := newTestStore(t, rdb, storeOptions{idleTimeout: time.Minute}) // step: 6 s
+				token := s.logIn(t, testClaims)
+				if ttl := rdb.PTTL(context.Background(), s.SessionKeyForTest(token)).Val(); ttl <= time.Minute || ttl > 66*time.Second {
+					t.Fatalf("TTL after login = %v, want the idle timeout plus its step (66 s)", ttl)
+				}
+			})
 			t.Run("a session idles out, tokens and all", func(t *testing.T) {
 				s := newTestStore(t, rdb, storeOptions{idleTimeout: time.Second}) // step: 100 ms
 				token := s.logIn(t, testClaims)
 				key := s.SessionKeyForTest(token)
-				if ttl := rdb.PTTL(context.Background(), key).Val(); ttl <= time.Second || ttl > 1100*time.Millisecond {
-					t.Fatalf("TTL after login = %v, want the idle timeout plus its step (1.1 s)", ttl)
-				}
 				time.Sleep(1300 * time.Millisecond)
 				if s.loggedIn(t, token) {
 					t.Fatal("logged in after the idle timeout")

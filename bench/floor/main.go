@@ -6,11 +6,16 @@
 // that the app's figures read as a multiple of what the machine allows
 // (bench/README.md).
 //
-//	floor -listen 127.0.0.1:8090 -redis redis://127.0.0.1:6379/15 -page-bytes 7000
+//	REDIS_URL=redis://127.0.0.1:6379/15 floor -listen 127.0.0.1:8090 -page-bytes 7000
+//
+// The Redis comes from REDIS_URL, as the app's does, not from a flag: a
+// command line is visible to everyone on the machine (ps), and the URL
+// may hold a password.
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -32,13 +37,13 @@ const sessionKey = "bench-floor:session"
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:8090", "address to listen on")
-	redisURL := flag.String("redis", "redis://127.0.0.1:6379/15", "the Redis to GET from")
 	pageBytes := flag.Int("page-bytes", 1024, "size of the page it answers with")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *listen, *redisURL, *pageBytes); err != nil {
+	redisURL := cmp.Or(os.Getenv("REDIS_URL"), "redis://127.0.0.1:6379/15")
+	if err := run(ctx, *listen, redisURL, *pageBytes); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
