@@ -200,14 +200,15 @@ type apiDemo struct {
 	Answer      string
 }
 
-// demoAPI validates the session's own access token as /api/me would, for
-// the session page, counted against the same per-address limit.
-func (app *App) demoAPI(r *http.Request, accessToken string) apiDemo {
+// demoAPI is the session page's /api/me section. When ask, it validates
+// the session's own access token as /api/me would, counted against the
+// same per-address limit.
+func (app *App) demoAPI(r *http.Request, accessToken string, ask bool) apiDemo {
 	demo := apiDemo{
 		Command:     `curl -i -H "Authorization: Bearer $ACCESS_TOKEN" ` + shellQuote(app.BaseURL+"/api/me"),
 		TokenLength: len(accessToken),
 	}
-	if accessToken == "" {
+	if accessToken == "" || !ask {
 		return demo
 	}
 	answer, status := app.validateBearer(r, accessToken, func() bool {

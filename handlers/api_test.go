@@ -237,3 +237,36 @@ func TestAPIMeValidationsThatReachCONNECTAreRateLimited(t *testing.T) {
 		t.Errorf("a cached token from another address = %d, want 200", status)
 	}
 }
+
+func TestSessionPageAsksAPIMeOnlyWhenTold(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.logIn(site, "/protected", true)
+	token := sessionTokens(t, site, b).AccessToken
+
+	t.Run("a view shows how to call /api/me, and costs CONNECT nothing", func(t *testing.T) {
+		before := site.provider.Count("userinfo")
+		r := b.get(site.app.URL + "/session")
+		wantStatus(t, "GET /session", r, http.StatusOK)
+		if !strings.Contains(r.body, "Authorization: Bearer $ACCESS_TOKEN") || !strings.Contains(r.body, "/session?api=ask#api") {
+			t.Errorf("the page lacks the cURL command or the link that asks /api/me:\n%s", r.body)
+		}
+		if n := site.provider.Count("userinfo") - before; n != 0 {
+			t.Errorf("a plain view of /session called CONNECT %d times, want none", n)
+		}
+	})
+	t.Run("asked, it shows /api/me's answer, never the token", func(t *testing.T) {
+		before := site.provider.Count("userinfo")
+		r := b.get(site.app.URL + "/session?api=ask")
+		wantStatus(t, "GET /session?api=ask", r, http.StatusOK)
+		if !strings.Contains(r.body, "&#34;validated_by&#34;: &#34;userinfo&#34;") || !strings.Contains(r.body, testUser().Sub) {
+			t.Errorf("the page lacks /api/me's answer for the session's token:\n%s", r.body)
+		}
+		if strings.Contains(r.body, token) {
+			t.Error("the page shows the access token")
+		}
+		if n := site.provider.Count("userinfo") - before; n != 1 {
+			t.Errorf("asking called CONNECT's userinfo %d times, want 1", n)
+		}
+	})
+}

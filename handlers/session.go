@@ -10,7 +10,9 @@ import (
 
 // handleSession is GET /session: what the app holds for this session, to
 // learn from. It shows facts about the tokens (expiry, scope, refreshes)
-// and the decoded ID token claims, never a token itself.
+// and the decoded ID token claims, never a token itself. With ?api=ask it
+// also sends the access token to /api/me's validation and shows the
+// answer: only when asked, since that may cost a call to CONNECT.
 func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
 	rec, err := app.tokens(r.Context(), u)
@@ -30,7 +32,7 @@ func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 		Claims:          newestClaims(u, rec),
 		LoggedInAt:      u.LoggedInAt,
 		Persistent:      u.PersistentCookie(),
-		API:             app.demoAPI(r, rec.Tokens.AccessToken),
+		API:             app.demoAPI(r, rec.Tokens.AccessToken, r.URL.Query().Get("api") == "ask"),
 	})
 	return nil
 }

@@ -145,6 +145,7 @@ var english = map[string]string{
 	"session.api_title_html":       "The access token at a resource server: <code>/api/me</code>",
 	"session.api_text_html":        "An API of yours receives this access token in an <code>Authorization: Bearer</code> header and must check it before answering. <code>/api/me</code> is such an API: it validates the token with CONNECT (introspection when CONNECT offers it, else the token's own signature if it is a JWT, else userinfo) and says whom it belongs to. A client would call it like this, with <code>ACCESS_TOKEN</code> set to the token (this session's is %d characters long, and never shown):",
 	"session.api_answer_html":      "What <code>/api/me</code> answers for this session's token right now (status <code>%d</code>):",
+	"session.api_ask":              "Ask /api/me about this token",
 	"session.api_hint_html":        "A valid token's answer is kept for up to a minute, on every instance, so a revoked token stops working within that minute. The code: <code>handlers/api.go</code>, <code>connect/accesstoken.go</code>, <code>store/tokencache.go</code>.",
 	"session.claims":               "ID token claims",
 	"session.code_html":            "Logged in to this app at %s. The code: <code>handlers/session.go</code>; refresh in <code>handlers/refresh.go</code> and <code>connect/refresh.go</code>; token storage in <code>store/tokens.go</code>.",

@@ -148,6 +148,7 @@ var norwegian = map[string]string{
 	"session.api_title_html":       "Tilgangstokenet hos en ressursserver: <code>/api/me</code>",
 	"session.api_text_html":        "Et API du lager, får dette tilgangstokenet i en <code>Authorization: Bearer</code>-header og må sjekke det før det svarer. <code>/api/me</code> er et slikt API: det validerer tokenet hos CONNECT (med introspection når CONNECT tilbyr det, ellers med tokenets egen signatur hvis det er en JWT, ellers med userinfo) og forteller hvem det tilhører. En klient kaller det slik, med <code>ACCESS_TOKEN</code> satt til tokenet (tokenet i denne økten er %d tegn langt og vises aldri):",
 	"session.api_answer_html":      "Dette svarer <code>/api/me</code> for tokenet i denne økten akkurat nå (status <code>%d</code>):",
+	"session.api_ask":              "Spør /api/me om dette tokenet",
 	"session.api_hint_html":        "Svaret for et gyldig token huskes i opptil ett minutt, på alle instansene, så et tilbaketrukket token slutter å virke innen det har gått et minutt. Koden: <code>handlers/api.go</code>, <code>connect/accesstoken.go</code>, <code>store/tokencache.go</code>.",
 	"session.claims":               "Claims i ID-tokenet",
 	"session.code_html":            "Logget inn i denne appen %s. Koden: <code>handlers/session.go</code>; fornying i <code>handlers/refresh.go</code> og <code>connect/refresh.go</code>; lagring av tokener i <code>store/tokens.go</code>.",
