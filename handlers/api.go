@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -43,6 +44,8 @@ type apiAnswer struct {
 
 	Error            string `json:"error,omitempty"`
 	ErrorDescription string `json:"error_description,omitempty"`
+
+	retryAfter time.Duration // with a 429: when the address's limit allows another
 }
 
 // handleAPIMe is GET /api/me: who the bearer of an access token is. No
@@ -61,9 +64,9 @@ func (app *App) handleAPIMe(w http.ResponseWriter, r *http.Request) {
 		app.apiRefuse(w, http.StatusUnauthorized, "", "")
 		return
 	}
-	answer, status := app.validateBearer(r, token, func() bool { return app.allowTokenValidation(w, r) })
+	answer, status := app.validateBearer(r, token)
 	if status == http.StatusTooManyRequests {
-		return // allowTokenValidation has answered
+		w.Header().Set("Retry-After", retryAfterSeconds(answer.retryAfter))
 	}
 	if status == http.StatusUnauthorized {
 		app.apiRefuse(w, status, answer.Error, answer.ErrorDescription)
@@ -73,10 +76,10 @@ func (app *App) handleAPIMe(w http.ResponseWriter, r *http.Request) {
 }
 
 // validateBearer validates token, from the cache when an earlier
-// validation is still trusted. allow is asked just before a validation
-// that reaches CONNECT, for the per-address limit; when it says no, the
-// status is 429.
-func (app *App) validateBearer(r *http.Request, token string, allow func() bool) (apiAnswer, int) {
+// validation is still trusted. A validation that reaches CONNECT counts
+// against the client address's limit; when that is spent, the status is
+// 429.
+func (app *App) validateBearer(r *http.Request, token string) (apiAnswer, int) {
 	ctx := r.Context()
 	if at, found, err := app.ValidatedTokens.Find(ctx, token); err != nil {
 		return app.apiFailure(ctx, err)
@@ -87,8 +90,11 @@ func (app *App) validateBearer(r *http.Request, token string, allow func() bool)
 	if err != nil {
 		return app.apiFailure(ctx, err)
 	}
-	if path.ReachesCONNECT() && !allow() {
-		return apiAnswer{Error: "too_many_requests"}, http.StatusTooManyRequests
+	if path.ReachesCONNECT() {
+		if wait, ok := app.allowAddress(r); !ok {
+			return apiAnswer{Error: "too_many_requests", retryAfter: wait,
+				ErrorDescription: "Too many token validations from this address; retry after the number of seconds in Retry-After."}, http.StatusTooManyRequests
+		}
 	}
 	at, err := app.Connect.ValidateAccessToken(ctx, token, app.APIAudience)
 	if err != nil {
@@ -211,10 +217,7 @@ func (app *App) demoAPI(r *http.Request, accessToken string, ask bool) apiDemo {
 	if accessToken == "" || !ask {
 		return demo
 	}
-	answer, status := app.validateBearer(r, accessToken, func() bool {
-		_, ok := app.addressLimits.allow(rateLimitKey(clientAddress(r, app.TrustedProxies)))
-		return ok
-	})
+	answer, status := app.validateBearer(r, accessToken)
 	b, _ := json.MarshalIndent(answer, "", "  ")
 	demo.Status, demo.Answer = status, string(b)
 	return demo

@@ -230,7 +230,7 @@ func TestAPIMeValidationsThatReachCONNECTAreRateLimited(t *testing.T) {
 		}
 	}
 	status, h, a := callAPI(t, site, "unknown-token-z", fromClient)
-	if status != http.StatusTooManyRequests || h.Get("Retry-After") == "" || a.Error != "too_many_requests" {
+	if status != http.StatusTooManyRequests || h.Get("Retry-After") == "" || h.Get("Content-Type") != "application/json" || a.Error != "too_many_requests" {
 		t.Fatalf("fourth validation at CONNECT in a minute = %d, Retry-After %q, %+v; want 429 in JSON with Retry-After", status, h.Get("Retry-After"), a)
 	}
 	if status, _, _ := callAPI(t, site, token, nil); status != http.StatusOK {

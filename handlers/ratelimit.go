@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
@@ -103,14 +102,23 @@ func (l *rateLimiter) size() int {
 // and answers 429 once that is spent: for login starts and callbacks.
 func (app *App) limitByAddress(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := rateLimitKey(clientAddress(r, app.TrustedProxies))
-		if wait, ok := app.addressLimits.allow(key); !ok {
-			app.Metrics.rateLimited.WithLabelValues("address").Inc()
+		if wait, ok := app.allowAddress(r); !ok {
 			app.tooManyRequests(w, r, wait, "error.too_many_logins")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// allowAddress counts one event (a login start, a callback, a token
+// validation that reaches CONNECT) against the limit of r's client
+// address, and says how long to wait when that is spent.
+func (app *App) allowAddress(r *http.Request) (wait time.Duration, ok bool) {
+	wait, ok = app.addressLimits.allow(rateLimitKey(clientAddress(r, app.TrustedProxies)))
+	if !ok {
+		app.Metrics.rateLimited.WithLabelValues("address").Inc()
+	}
+	return wait, ok
 }
 
 // limitRefreshes counts a POST /refresh against its session's limit. It
@@ -126,28 +134,6 @@ func (app *App) limitRefreshes(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// allowTokenValidation reports whether the client behind r may have one
-// more access token validated at CONNECT, counted against the same
-// per-address limit as logins. When not, it has written the answer: 429
-// in JSON with Retry-After, as an API client expects. /api/me calls it
-// just before a validation that reaches CONNECT.
-func (app *App) allowTokenValidation(w http.ResponseWriter, r *http.Request) bool {
-	wait, ok := app.addressLimits.allow(rateLimitKey(clientAddress(r, app.TrustedProxies)))
-	if ok {
-		return true
-	}
-	app.Metrics.rateLimited.WithLabelValues("address").Inc()
-	w.Header().Set("Retry-After", retryAfterSeconds(wait))
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusTooManyRequests)
-	json.NewEncoder(w).Encode(map[string]string{
-		"error":             "too_many_requests",
-		"error_description": "Too many token validations from this address; retry after the number of seconds in Retry-After.",
-	})
-	return false
 }
 
 // tooManyRequests is the 429 page, with Retry-After for clients that

@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -13,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telenordigital/connect-web-sample/connect"
-	"github.com/telenordigital/connect-web-sample/store"
-	"github.com/telenordigital/connect-web-sample/store/storetest"
 )
 
 // behindProxy makes every request of b arrive as if through a reverse
@@ -104,64 +99,6 @@ func TestRefreshIsRateLimitedPerSession(t *testing.T) {
 		other.logIn(site, "/protected", true)
 		wantStatus(t, "POST /refresh in another session", other.post(site.app.URL+"/refresh", nil), http.StatusSeeOther)
 	})
-}
-
-func TestTokenValidationLimitAnswersInJSON(t *testing.T) {
-	app := newBareApp(t, Options{RateLimitPerAddress: 1})
-	ask := func() *httptest.ResponseRecorder {
-		w := httptest.NewRecorder()
-		r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
-		r.RemoteAddr = "192.0.2.1:40000"
-		if app.allowTokenValidation(w, r) {
-			w.WriteHeader(http.StatusOK)
-		}
-		return w
-	}
-	if w := ask(); w.Code != http.StatusOK {
-		t.Fatalf("first validation = %d, want it allowed", w.Code)
-	}
-	w := ask()
-	if w.Code != http.StatusTooManyRequests {
-		t.Fatalf("second validation = %d, want 429", w.Code)
-	}
-	var body struct{ Error string }
-	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error != "too_many_requests" {
-		t.Errorf("body %q, want JSON with error too_many_requests", w.Body)
-	}
-	if w.Header().Get("Retry-After") == "" || w.Header().Get("Content-Type") != "application/json" {
-		t.Errorf("headers %v, want Retry-After and Content-Type: application/json", w.Header())
-	}
-}
-
-// newBareApp is an App for tests that call its methods directly: no
-// stand-in, sessions in an embedded Redis of the test's own.
-func newBareApp(t *testing.T, o Options) *App {
-	t.Helper()
-	var err error
-	o.Connect, err = connect.New(connect.Config{Issuer: "https://connect.example/oauth", ClientID: testClientID,
-		RedirectURL: "https://app.example/connect/oauth2callback", Scopes: []string{"openid"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets, err := store.NewSecrets([]byte("a test secret of at least 32 bytes long"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := storetest.Embedded(t)
-	o.Sessions, err = store.NewSessions(store.SessionOptions{Redis: rdb, Secrets: secrets, IdleTimeout: time.Hour, Lifetime: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Logins = store.NewLoginTransactions(secrets, false, nil)
-	o.Messages = store.NewMessages(secrets, false)
-	o.ValidatedTokens = store.NewValidatedTokens(rdb, secrets, "")
-	o.Logger = slog.New(slog.DiscardHandler)
-	o.Issuer = "https://connect.example/oauth"
-	app, err := New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
 }
 
 func TestRateLimiter(t *testing.T) {
