@@ -84,6 +84,7 @@ var guideSteps = []guideStep{
 		Number: 5,
 		Links: []guideLink{
 			{Label: "guide.5.link.1", Path: "/protected"},
+			{Label: "guide.5.link.2", Path: "/"},
 		},
 		Files: []string{"handlers/middleware.go", "handlers/login.go", "connect/authorize.go", "store/transaction.go"},
 		Beyond: []beyondGuide{
@@ -116,6 +117,7 @@ var guideSteps = []guideStep{
 		Number: 8,
 		Links: []guideLink{
 			{Label: "guide.8.link.1", Path: "/login?prompt=none&return_to=/protected"},
+			{Label: "guide.8.link.2", Path: "/"},
 		},
 		Files: []string{"handlers/callback.go", "handlers/errors.go"},
 	},
@@ -154,6 +156,7 @@ var guideSteps = []guideStep{
 		Number: 12,
 		Links: []guideLink{
 			{Label: "guide.12.link.1", Path: "/session#logout-title"},
+			{Label: "guide.12.link.2", Path: "/sessions"},
 		},
 		Files: []string{"handlers/logout.go", "connect/revoke.go", "connect/logout.go"},
 		Beyond: []beyondGuide{

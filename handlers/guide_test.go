@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
@@ -277,6 +278,53 @@ func TestStepMarkers(t *testing.T) {
 			t.Errorf("%v mark step %d; CONNECT's guide has 13", pages, n)
 		}
 	})
+	t.Run("a page marks a step only if the step on /guide links that page", func(t *testing.T) {
+		// The route of each page template; logged_out.html is where a logout
+		// ends, not a page to link to.
+		routes := map[string]string{"home.html": "/", "protected.html": "/protected", "profile.html": "/profile",
+			"session.html": "/session", "sessions.html": "/sessions", "stepup.html": "/stepup", "setup.html": "/setup",
+			"guide.html": "/guide", "logged_out.html": ""}
+		for _, step := range guideSteps {
+			linked := map[string]bool{}
+			for _, l := range step.Links {
+				linked[strings.SplitN(strings.SplitN(l.Path, "#", 2)[0], "?", 2)[0]] = true
+			}
+			for _, b := range step.Beyond {
+				linked[strings.SplitN(strings.SplitN(b.Link.Path, "#", 2)[0], "?", 2)[0]] = true
+			}
+			for _, page := range pagesMarking(t, step.Number) {
+				route, known := routes[page]
+				if !known {
+					t.Errorf("%s marks step %d; add its route to this test", page, step.Number)
+				} else if route != "" && !linked[route] {
+					t.Errorf("%s marks step %d, but the step on /guide does not link %s", page, step.Number, route)
+				}
+			}
+		}
+	})
+}
+
+// pagesMarking lists the page templates that carry step n's marker.
+func pagesMarking(t *testing.T, n int) []string {
+	t.Helper()
+	pages, err := fs.Glob(templates.FS, "pages/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marking []string
+	for _, page := range pages {
+		src, err := fs.ReadFile(templates.FS, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range stepMarkerUse.FindAllStringSubmatch(string(src), -1) {
+			if m[1] == strconv.Itoa(n) {
+				marking = append(marking, path.Base(page))
+				break
+			}
+		}
+	}
+	return marking
 }
 
 // follow gets rawURL and follows redirects as a browser would, returning
