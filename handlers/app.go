@@ -117,8 +117,8 @@ func New(o Options) (*App, error) {
 // newApp is New with the templates parsed already, so the tests, which
 // build about ninety Apps, parse them once.
 func newApp(o Options, templates templateCache) (*App, error) {
-	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Messages == nil || o.ValidatedTokens == nil || o.Logger == nil {
-		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins, Messages, ValidatedTokens and Logger are required")
+	if o.Connect == nil || o.Sessions == nil || o.Logins == nil || o.Messages == nil || o.ValidatedTokens == nil || o.Ping == nil || o.Logger == nil {
+		return nil, fmt.Errorf("handlers: Connect, Sessions, Logins, Messages, ValidatedTokens, Ping and Logger are required")
 	}
 	issuer, err := url.Parse(o.Issuer)
 	if err != nil || issuer.Host == "" {

@@ -8,10 +8,6 @@ import (
 	"github.com/telenordigital/connect-web-sample/connect"
 )
 
-// maxLogoutTokenRequest bounds the form CONNECT posts; a logout token is a
-// few hundred bytes.
-const maxLogoutTokenRequest = 16 << 10
-
 // handleBackchannelLogout is POST /connect/backchannellogout: CONNECT's
 // server tells us, directly and without the browser, that a user's CONNECT
 // session ended (OIDC Back-Channel Logout). We end every local session of
@@ -23,8 +19,7 @@ const maxLogoutTokenRequest = 16 << 10
 // keys cannot be reached, so that CONNECT may retry. Never cached.
 func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	r.Body = http.MaxBytesReader(w, r.Body, maxLogoutTokenRequest)
-	ctx := r.Context()
+	ctx := r.Context() // limitBodies has bounded and parsed the form
 
 	token, err := app.Connect.VerifyLogoutToken(ctx, r.PostFormValue("logout_token"))
 	if err != nil {

@@ -34,7 +34,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	code := q.Get("code")
 	if !usableCode(code) {
-		return &pageError{status: http.StatusBadRequest, key: "error.no_code"}
+		return badRequest("error.no_code")
 	}
 
 	login, err := app.Connect.Exchange(r.Context(), code, tx.PendingLogin)
@@ -119,6 +119,6 @@ func (app *App) loginRefused(w http.ResponseWriter, r *http.Request, tx store.Lo
 	case code == "temporarily_unavailable" || code == "server_error":
 		return &pageError{status: http.StatusServiceUnavailable, key: "error.connect_trouble"}
 	default:
-		return &pageError{status: http.StatusBadRequest, key: "error.login_not_completed"}
+		return badRequest("error.login_not_completed")
 	}
 }

@@ -41,8 +41,9 @@ type beyondGuide struct {
 }
 
 // guideSteps are CONNECT's 13 steps, in CONNECT's order and numbering. The
-// "Step N of 13" markers on the pages (templates/partials/step.html) and
-// docs/walkthrough.md use the same numbers.
+// "Step N of 13" markers on the pages (the catalogues' step.marker_html)
+// and docs/walkthrough.md use the same numbers; a page marks a step only
+// if the step links it (TestStepMarkers).
 var guideSteps = []guideStep{
 	{
 		Number: 1,

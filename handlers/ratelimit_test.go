@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // behindProxy makes every request of b arrive as if through a reverse
