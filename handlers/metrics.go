@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -294,35 +292,5 @@ func (app *App) countBackchannel(next http.Handler) http.Handler {
 			outcome = "unavailable"
 		}
 		app.Metrics.backchannelLogouts.WithLabelValues(outcome).Inc()
-	})
-}
-
-// observeLatency records how long each request took, under the pattern of
-// the route that served it (never the path, which a visitor chooses).
-// The site has two muxes, one inside the session middleware; each is
-// wrapped in notePattern, and the innermost that chose a route wins.
-func (app *App) observeLatency(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pattern := new(string)
-		r = r.WithContext(context.WithValue(r.Context(), routePatternKey, pattern))
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		start := time.Now()
-		next.ServeHTTP(rec, r)
-		route := *pattern
-		if route == "" {
-			route = "unmatched" // a redirect to a cleaned path, a 405
-		}
-		app.Metrics.requestDuration.WithLabelValues(route, strconv.Itoa(rec.status)).Observe(time.Since(start).Seconds())
-	})
-}
-
-// notePattern passes the pattern the mux inside it chose (ServeMux sets
-// r.Pattern on the request it was given) out to observeLatency.
-func notePattern(mux http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r)
-		if pattern, ok := r.Context().Value(routePatternKey).(*string); ok && *pattern == "" {
-			*pattern = r.Pattern
-		}
 	})
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/telenordigital/connect-web-sample/store"
@@ -17,31 +19,42 @@ import (
 type contextKey int
 
 const (
-	requestIDKey contextKey = iota
+	requestInfoKey contextKey = iota
 	sessionLoadedKey
 	userKey
-	routePatternKey
 )
 
-// requestID returns the id logRequests gave this request; error pages show
-// it so a visitor's report can be matched to the log.
+// requestInfo is what observeRequests learns of a request as it is
+// served: the id it gave it, and the route pattern that served it
+// (notePattern).
+type requestInfo struct{ id, pattern string }
+
+// requestID returns the id observeRequests gave this request; error pages
+// show it so a visitor's report can be matched to the log.
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+		return info.id
+	}
+	return ""
 }
 
-// logRequests gives each request an id and logs one line when it is done.
-// It logs the path only, never the query: the callback's query holds the
-// authorization code, and a code in a log can be redeemed by whoever reads
-// it before the user does. Method and path are the visitor's choice, so
-// they are clipped (logvalues.go), and logged here only.
-func (app *App) logRequests(next http.Handler) http.Handler {
+// observeRequests gives each request an id and, when it is done, records
+// how long it took under the pattern of the route that served it (never
+// the path, which a visitor chooses) and logs one line.
+//
+// The line has the path only, never the query: the callback's query holds
+// the authorization code, and a code in a log can be redeemed by whoever
+// reads it before the user does. Method and path are the visitor's
+// choice, so they are clipped (logvalues.go), and logged here only.
+func (app *App) observeRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newRequestID()
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		info := &requestInfo{id: newRequestID()}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, info))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
+		took := time.Since(start)
+		app.Metrics.requestDuration.WithLabelValues(cmp.Or(info.pattern, "unmatched"), strconv.Itoa(rec.status)).Observe(took.Seconds())
 		if !app.Logger.Enabled(r.Context(), slog.LevelInfo) {
 			return // the line's values cost more than a page view's template
 		}
@@ -50,8 +63,22 @@ func (app *App) logRequests(next http.Handler) http.Handler {
 			slog.String("path", clipForLog(r.URL.Path)),
 			slog.String("client", clientAddress(r, app.TrustedProxies).String()),
 			slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("request_id", id))
+			slog.Duration("duration", took),
+			slog.String("request_id", info.id))
+	})
+}
+
+// notePattern passes the pattern the mux inside it chose (ServeMux sets
+// r.Pattern on the request it was given) out to observeRequests. The
+// site has two muxes, one inside the session middleware; each is wrapped
+// in notePattern, and the innermost that chose a route wins. A request no
+// route served (a redirect to a cleaned path, a 405) is "unmatched".
+func notePattern(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if info, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok && info.pattern == "" {
+			info.pattern = r.Pattern
+		}
 	})
 }
 

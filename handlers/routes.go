@@ -46,6 +46,6 @@ func (app *App) Routes() http.Handler {
 
 	// Outermost first: every request gets an id, a log line and its
 	// latency measured, even one that panics; no body is read unchecked.
-	return app.logRequests(app.observeLatency(app.recoverPanic(securityHeaders(app.formTargets, app.HTTPS,
-		app.crossOriginProtection(app.limitBodies(notePattern(mux)))))))
+	return app.observeRequests(app.recoverPanic(securityHeaders(app.formTargets, app.HTTPS,
+		app.crossOriginProtection(app.limitBodies(notePattern(mux))))))
 }
