@@ -18,7 +18,7 @@ import (
 
 // BenchmarkProtectedInProcess is GET /protected from 32 connections at
 // once, as in BenchmarkVersusFloor, but with the app's handler in this
-// process, wired as main.go wires it, so that Go's profiler can see it:
+// process, wired much as main.go wires it, so that Go's profiler can see it:
 //
 //	go test -run XXX -bench ProtectedInProcess -cpuprofile cpu.out ./bench/
 //	go tool pprof -top -focus 'net/http.\(\*conn\).serve' bench.test cpu.out
@@ -54,9 +54,12 @@ func BenchmarkProtectedInProcess(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
 
-// inProcessApp serves the app from this process, wired as main.go does it
-// with the benchmark's settings (LOG_LEVEL=error, the fixed secret, the
-// environment's Redis, a stand-in of its own), and returns its URL.
+// inProcessApp serves the app from this process, wired much as main.go
+// does it with the benchmark's settings (LOG_LEVEL=error, the fixed
+// secret, the environment's Redis, a stand-in of its own), and returns its
+// URL. Package main cannot be imported, so this is a copy that leaves out
+// what a page view does not touch (metrics' Redis and key-set hooks, rate
+// limit settings); keep the rest in step with main.go.
 func (env *environment) inProcessApp(b *testing.B) string {
 	b.Helper()
 	srv := httptest.NewServer(nil)
