@@ -297,17 +297,19 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return nil
 	})
 
-	b.step(t, "07-stepup-password", "step 11, beyond the guide: the sensitive page sends the user to CONNECT for a password", func(ctx context.Context) error {
+	// A step-up, for whoever is logged in: the sensitive page sends them
+	// to CONNECT, which asks that user alone for a password...
+	askStepUpPassword := func(ctx context.Context, user localconnect.User) error {
 		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/stepup"]`), "Sensitive settings"); err != nil {
 			return err
 		}
 		if err := onStandInLogin(ctx, true); err != nil {
 			return err
 		}
-		return typePassword(ctx, kari)
-	})
-
-	b.step(t, "08-stepup", "step 11, beyond the guide: with the password the sensitive page opens at level 2", func(ctx context.Context) error {
+		return typePassword(ctx, user)
+	}
+	// ...and with it the sensitive page opens, at level 2, for that user.
+	seeSteppedUp := func(ctx context.Context, user localconnect.User) error {
 		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
 			return err
 		}
@@ -317,7 +319,18 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := seeText(ctx, pageHeading, "Sensitive settings"); err != nil {
 			return err
 		}
-		return seeText(ctx, definition("Level of assurance (acr)"), "2")
+		if err := seeText(ctx, definition("Level of assurance (acr)"), "2"); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`.account .who`), user.Name)
+	}
+
+	b.step(t, "07-stepup-password", "step 11, beyond the guide: the sensitive page sends the user to CONNECT for a password", func(ctx context.Context) error {
+		return askStepUpPassword(ctx, kari)
+	})
+
+	b.step(t, "08-stepup", "step 11, beyond the guide: with the password the sensitive page opens at level 2", func(ctx context.Context) error {
+		return seeSteppedUp(ctx, kari)
 	})
 
 	b.step(t, "09-logged-out-app", "step 12: Log out of this app ends the app's session only", func(ctx context.Context) error {
@@ -434,29 +447,11 @@ func TestBrowserWalkthrough(t *testing.T) {
 	})
 
 	b.step(t, "17-stepup-second-user-password", "step 11 for anyone: the stand-in asks the second user, and only them, for a password", func(ctx context.Context) error {
-		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/stepup"]`), "Sensitive settings"); err != nil {
-			return err
-		}
-		if err := onStandInLogin(ctx, true); err != nil {
-			return err
-		}
-		return typePassword(ctx, ola)
+		return askStepUpPassword(ctx, ola)
 	})
 
 	b.step(t, "18-stepup-second-user", "step 11 for anyone: with the second user's password the sensitive page opens", func(ctx context.Context) error {
-		if err := clickButton(ctx, standInLogin, "Log in"); err != nil {
-			return err
-		}
-		if err := isAt(ctx, at("/stepup")); err != nil {
-			return err
-		}
-		if err := seeText(ctx, pageHeading, "Sensitive settings"); err != nil {
-			return err
-		}
-		if err := seeText(ctx, definition("Level of assurance (acr)"), "2"); err != nil {
-			return err
-		}
-		return seeText(ctx, chromedp.CSS(`.account .who`), ola.Name)
+		return seeSteppedUp(ctx, ola)
 	})
 
 	// A second device: a browser with cookies of its own, so neither the
