@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -120,7 +121,7 @@ func answerFor(at *connect.AccessToken, cached bool) apiAnswer {
 func (app *App) apiFailure(ctx context.Context, err error) (apiAnswer, int) {
 	switch {
 	case errors.Is(err, connect.ErrInvalidAccessToken):
-		app.Logger.Info("access token refused", "reason", clipForLog(err.Error()), "request_id", requestID(ctx))
+		app.Logger.Info("access token refused", "reason", connectweb.ClipForLog(err.Error()), "request_id", requestID(ctx))
 		return apiAnswer{Error: "invalid_token", ErrorDescription: "The access token is not valid: expired, revoked, or not issued for this API."}, http.StatusUnauthorized
 	case errors.Is(err, connect.ErrUnavailable), errors.Is(err, store.ErrUnavailable):
 		app.Logger.Error("access token validation unavailable", "error", err, "request_id", requestID(ctx))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -95,6 +96,9 @@ type Registration struct {
 // what New derives from them once. It is shared by all requests.
 type App struct {
 	Options
+	// web is CONNECT's web flow (connectweb), with this site's pages,
+	// words and metrics plugged into its hooks.
+	web       *connectweb.Web
 	templates templateCache
 	// formTargets is the Content-Security-Policy form-action list: our own
 	// origin, and CONNECT's, which a logout form redirects to.
@@ -142,6 +146,26 @@ func newApp(o Options, templates templateCache) (*App, error) {
 		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
 		addressLimits: newRateLimiter(o.RateLimitPerAddress, o.Now),
 		refreshLimits: newRateLimiter(o.RateLimitRefresh, o.Now),
+	}
+	app.web, err = connectweb.New(connectweb.Options{
+		Connect:  o.Connect,
+		Sessions: o.Sessions,
+		Logins:   o.Logins,
+		// Its lines carry the request id, as the site's own do.
+		Logger:        slog.New(requestIDs{o.Logger.Handler()}),
+		ACRValues:     o.ACRValues,
+		SSO:           o.SSO,
+		RefreshMargin: o.RefreshMargin,
+		StepUp:        connectweb.StepUpRule{ACR: stepUpACR, MaxAge: o.StepUpMaxAge},
+		Now:           o.Now,
+		Failed:        app.showFailure,
+		LoggedOut:     app.showLoggedOut,
+		Notify:        app.notify,
+		Count:         o.Metrics.count,
+		UILocales:     app.uiLocales,
+	})
+	if err != nil {
+		return nil, err
 	}
 	return app, nil
 }

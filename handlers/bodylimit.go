@@ -4,6 +4,8 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+
+	"github.com/telenordigital/connect-web-sample/connectweb"
 )
 
 // maxRequestBody bounds every request body the app reads. Our forms carry
@@ -35,7 +37,7 @@ func (app *App) limitBodies(next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength != 0 && !isURLEncodedForm(r.Header.Get("Content-Type")) {
-			app.serveError(w, r, &pageError{status: http.StatusUnsupportedMediaType, key: "error.form_not_plain"})
+			app.serveError(w, r, failure(http.StatusUnsupportedMediaType, "form_not_plain"))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
@@ -44,14 +46,14 @@ func (app *App) limitBodies(next http.Handler) http.Handler {
 				app.serveError(w, r, errBodyTooLarge)
 				return
 			}
-			app.serveError(w, r, &pageError{status: http.StatusBadRequest, key: "error.form_unreadable", err: err})
+			app.serveError(w, r, &connectweb.Failure{Status: http.StatusBadRequest, Code: "form_unreadable", Err: err})
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-var errBodyTooLarge = &pageError{status: http.StatusRequestEntityTooLarge, key: "error.form_too_large"}
+var errBodyTooLarge = failure(http.StatusRequestEntityTooLarge, "form_too_large")
 
 func isURLEncodedForm(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/connectweb"
 )
 
 func TestLoginEndToEnd(t *testing.T) {
@@ -318,8 +319,8 @@ func TestSafeReturnPath(t *testing.T) {
 		{"/" + strings.Repeat("a", 300), "/"},
 	}
 	for _, tt := range tests {
-		if got := safeReturnPath(tt.in); got != tt.want {
-			t.Errorf("safeReturnPath(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := connectweb.SafeReturnPath(tt.in); got != tt.want {
+			t.Errorf("connectweb.SafeReturnPath(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

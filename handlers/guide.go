@@ -57,7 +57,7 @@ var guideSteps = []guideStep{
 		Links: []guideLink{
 			{Label: "guide.2.link.1", Path: "/setup#redirect-uri"},
 		},
-		Files: []string{"config/config.go", "handlers/callback.go"},
+		Files: []string{"config/config.go", "connectweb/callback.go"},
 	},
 	{
 		Number: 3,
@@ -87,7 +87,7 @@ var guideSteps = []guideStep{
 			{Label: "guide.5.link.1", Path: "/protected"},
 			{Label: "guide.5.link.2", Path: "/"},
 		},
-		Files: []string{"handlers/middleware.go", "handlers/login.go", "connect/authorize.go", "store/transaction.go"},
+		Files: []string{"handlers/middleware.go", "connectweb/login.go", "connect/authorize.go", "store/transaction.go"},
 		Beyond: []beyondGuide{
 			{
 				Key:   "guide.5.beyond.1",
@@ -96,7 +96,7 @@ var guideSteps = []guideStep{
 			{
 				Key:   "guide.5.beyond.2",
 				Link:  guideLink{Label: "guide.5.beyond.2.link", Path: "/login?prompt=none&return_to=/protected"},
-				Files: []string{"handlers/login.go", "templates/pages/home.html"},
+				Files: []string{"connectweb/login.go", "templates/pages/home.html"},
 			},
 		},
 	},
@@ -112,7 +112,7 @@ var guideSteps = []guideStep{
 		Links: []guideLink{
 			{Label: "guide.7.link.1", Path: "/protected"},
 		},
-		Files: []string{"handlers/callback.go", "store/transaction.go"},
+		Files: []string{"connectweb/callback.go", "store/transaction.go"},
 	},
 	{
 		Number: 8,
@@ -120,7 +120,7 @@ var guideSteps = []guideStep{
 			{Label: "guide.8.link.1", Path: "/login?prompt=none&return_to=/protected"},
 			{Label: "guide.8.link.2", Path: "/"},
 		},
-		Files: []string{"handlers/callback.go", "handlers/errors.go"},
+		Files: []string{"connectweb/callback.go", "handlers/errors.go"},
 	},
 	{
 		Number: 9,
@@ -136,7 +136,7 @@ var guideSteps = []guideStep{
 			{Label: "guide.10.link.2", Path: "/session#api"},
 			{Label: "guide.10.link.3", Path: "/session#refresh"},
 		},
-		Files: []string{"handlers/profile.go", "connect/userinfo.go", "handlers/api.go", "connect/accesstoken.go", "handlers/refresh.go", "connect/refresh.go"},
+		Files: []string{"handlers/profile.go", "connect/userinfo.go", "handlers/api.go", "connect/accesstoken.go", "store/refresh.go", "connect/refresh.go"},
 	},
 	{
 		Number: 11,
@@ -144,7 +144,7 @@ var guideSteps = []guideStep{
 			{Label: "guide.11.link.1", Path: "/protected"},
 			{Label: "guide.11.link.2", Path: "/session#claims"},
 		},
-		Files: []string{"connect/idtoken.go", "handlers/callback.go", "store/sessions.go"},
+		Files: []string{"connect/idtoken.go", "connectweb/callback.go", "store/sessions.go"},
 		Beyond: []beyondGuide{
 			{
 				Key:   "guide.11.beyond.1",
@@ -159,12 +159,12 @@ var guideSteps = []guideStep{
 			{Label: "guide.12.link.1", Path: "/session#logout-title"},
 			{Label: "guide.12.link.2", Path: "/sessions"},
 		},
-		Files: []string{"handlers/logout.go", "connect/revoke.go", "connect/logout.go"},
+		Files: []string{"connectweb/logout.go", "connect/revoke.go", "connect/logout.go"},
 		Beyond: []beyondGuide{
 			{
 				Key:   "guide.12.beyond.1",
 				Link:  guideLink{Label: "guide.12.beyond.1.link", Path: "/oauth/sessions", StandIn: true},
-				Files: []string{"handlers/backchannel.go", "connect/logout.go", "store/index.go"},
+				Files: []string{"connectweb/backchannel.go", "connect/logout.go", "store/index.go"},
 			},
 		},
 	},

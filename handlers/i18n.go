@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telenordigital/connect-web-sample/connectweb"
 	"golang.org/x/text/language"
 )
 
@@ -86,24 +87,24 @@ func (app *App) handleLanguage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	to := q.Get("to")
 	if _, ok := catalogues[to]; !ok {
-		return badRequest("error.language")
+		return badRequest("language")
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: langCookie, Value: to, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
 		HttpOnly: true, Secure: app.HTTPS, SameSite: http.SameSiteLaxMode,
 	})
-	http.Redirect(w, r, safeReturnPath(q.Get("return_to")), http.StatusSeeOther)
+	http.Redirect(w, r, connectweb.SafeReturnPath(q.Get("return_to")), http.StatusSeeOther)
 	return nil
 }
 
 // uiLocales is what login requests send CONNECT as ui_locales: the
 // configured CONNECT_UI_LOCALES, else the visitor's language here, so
 // CONNECT's pages speak it too.
-func (app *App) uiLocales(ctx context.Context) string {
+func (app *App) uiLocales(r *http.Request) string {
 	if app.UILocales != "" {
 		return app.UILocales
 	}
-	return langOf(ctx)
+	return langOf(r.Context())
 }
 
 // translator says things in one language.

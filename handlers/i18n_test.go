@@ -256,6 +256,8 @@ func keysInUse(t *testing.T) map[string]string {
 				for _, method := range []string{"ok", "uid_pwd", "hdr", "otp", "sso"} {
 					use("amr."+method, where)
 				}
+			case key == "error." || key == "message.":
+				// "error."+code and "message."+notice: from failureCodes.
 			case strings.HasSuffix(key, "."):
 				t.Errorf("%s builds keys from %q at run time: teach keysInUse its values", where, key)
 			case strings.HasPrefix(key, "error."):
@@ -267,6 +269,13 @@ func keysInUse(t *testing.T) map[string]string {
 			default:
 				use(key, where)
 			}
+		}
+	}
+
+	// The failures' and notices' words, by the codes that name them.
+	for where, codes := range failureCodes(t) {
+		for _, code := range codes {
+			use(code, where)
 		}
 	}
 
@@ -644,4 +653,37 @@ func TestLanguageChoice(t *testing.T) {
 		wantStatus(t, "the logged-out page", r, http.StatusOK)
 		wantLanguage(t, "the logged-out page", r, "nb", "loggedout.app")
 	})
+}
+
+// failureCodes finds, in the Go files of this package and of connectweb,
+// every failure code and notice, and returns the keys they name:
+// "error."+code+".title" and ".message", and "message."+notice.
+func failureCodes(t *testing.T) map[string][]string {
+	t.Helper()
+	failure := regexp.MustCompile(`(?m)(?:fail|failure|badRequest|tooManyRequests)\([^"()]*"([a-z_]+)"\)|Code:\s*"([a-z_]+)"|failureCode :?= "([a-z_]+)"|^\t\{[\w.()]+, http\.Status\w+, "([a-z_]+)"`)
+	notice := regexp.MustCompile(`Notice = "([a-z_]+)"`)
+	keys := map[string][]string{}
+	for _, glob := range []string{"*.go", "../connectweb/*.go"} {
+		files, err := filepath.Glob(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range failure.FindAllStringSubmatch(string(src), -1) {
+				code := m[1] + m[2] + m[3] + m[4]
+				keys[file] = append(keys[file], "error."+code+".title", "error."+code+".message")
+			}
+			for _, m := range notice.FindAllStringSubmatch(string(src), -1) {
+				keys[file] = append(keys[file], "message."+m[1])
+			}
+		}
+	}
+	return keys
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,8 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/telenordigital/connect-web-sample/connect"
-	"github.com/telenordigital/connect-web-sample/store"
+	"github.com/telenordigital/connect-web-sample/connectweb"
 )
 
 // Metrics are what an operator watches: logins, refreshes, logouts, rate
@@ -80,11 +78,8 @@ func NewMetrics() *Metrics {
 
 	// Every known label value starts at zero, so dashboards and alerts see
 	// the series before the first event.
-	for _, reason := range loginFailureReasons {
+	for _, reason := range connectweb.FailureReasons() {
 		m.loginsFailed.WithLabelValues(reason)
-	}
-	for _, code := range connectErrorCodes {
-		m.loginsFailed.WithLabelValues(code)
 	}
 	for _, reason := range []string{"no_matching_login", "no_code"} {
 		m.callbacksRefused.WithLabelValues(reason)
@@ -92,7 +87,7 @@ func NewMetrics() *Metrics {
 	for _, outcome := range []string{"ok", "ended", "unavailable", "failed"} {
 		m.refreshes.WithLabelValues(outcome)
 	}
-	for _, outcome := range []string{"accepted", "invalid", "unavailable", "other"} {
+	for _, outcome := range []string{"accepted", "invalid", "unavailable"} {
 		m.backchannelLogouts.WithLabelValues(outcome)
 	}
 	for _, limit := range []string{"address", "refresh"} {
@@ -184,113 +179,21 @@ func (h redisErrorCounter) count(err error) {
 	}
 }
 
-// loginStarted counts a login sent to CONNECT.
-func (m *Metrics) loginStarted() { m.loginsStarted.Inc() }
-
-// refreshed counts a refresh at CONNECT by its outcome.
-func (m *Metrics) refreshed(err error) {
-	outcome := "ok"
-	switch {
-	case err == nil:
-	case connect.IsInvalidGrant(err), errors.Is(err, connect.ErrNoRefreshToken):
-		outcome = "ended"
-	case errors.Is(err, connect.ErrUnavailable):
-		outcome = "unavailable"
-	default:
-		outcome = "failed"
-	}
-	m.refreshes.WithLabelValues(outcome).Inc()
-}
-
-// countCallback wraps the callback handler: what it returned, and the
-// query it answered, say how the login ended.
-func (app *App) countCallback(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		err := h(w, r)
-		app.Metrics.callbackDone(r.URL.Query(), err)
-		return err
-	}
-}
-
-// callbackDone sorts a callback's outcome, in the order the callback
-// checks things: the state first, then CONNECT's error, then the code.
-func (m *Metrics) callbackDone(q url.Values, err error) {
-	switch {
-	case errors.Is(err, store.ErrNoTransaction):
-		m.callbacksRefused.WithLabelValues("no_matching_login").Inc()
-	case q.Get("error") != "":
-		m.loginsFailed.WithLabelValues(connectErrorReason(q.Get("error"))).Inc()
-	case !usableCode(q.Get("code")):
-		m.callbacksRefused.WithLabelValues("no_code").Inc()
-	case err == nil:
+// count is connectweb's Count hook: each flow's outcome, as the flow
+// decides it, onto the counter an operator watches.
+func (m *Metrics) count(e connectweb.Event) {
+	switch e.Flow + "/" + e.Outcome {
+	case "login/started":
+		m.loginsStarted.Inc()
+	case "callback/completed":
 		m.loginsCompleted.Inc()
-	default:
-		m.loginsFailed.WithLabelValues(loginFailureReason(err)).Inc()
+	case "callback/failed":
+		m.loginsFailed.WithLabelValues(e.Reason).Inc()
+	case "callback/refused":
+		m.callbacksRefused.WithLabelValues(e.Reason).Inc()
+	case "refresh/" + e.Outcome:
+		m.refreshes.WithLabelValues(e.Outcome).Inc()
+	case "backchannel_logout/" + e.Outcome:
+		m.backchannelLogouts.WithLabelValues(e.Outcome).Inc()
 	}
-}
-
-// connectErrorCodes are the error codes of RFC 6749 (4.1.2.1) and OpenID
-// Connect (3.1.2.6) an authorization endpoint answers with. Anything else
-// CONNECT (or a visitor editing the URL) sends counts as "other".
-var connectErrorCodes = []string{
-	"invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
-	"invalid_scope", "server_error", "temporarily_unavailable", "interaction_required",
-	"login_required", "account_selection_required", "consent_required", "invalid_request_uri",
-	"invalid_request_object", "request_not_supported", "request_uri_not_supported", "registration_not_supported",
-}
-
-func connectErrorReason(code string) string {
-	for _, known := range connectErrorCodes {
-		if code == known {
-			return known
-		}
-	}
-	return "other"
-}
-
-// loginFailureReasons are the reasons of loginFailureReason, besides
-// CONNECT's own error codes.
-var loginFailureReasons = []string{"connect_unavailable", "invalid_grant", "nonce_mismatch",
-	"assurance_too_low", "another_user", "answer_rejected", "sessions_unavailable", "other"}
-
-// loginFailureReason names why a login failed after CONNECT sent a code.
-func loginFailureReason(err error) string {
-	var provider *connect.ProviderError
-	switch {
-	case errors.Is(err, connect.ErrUnavailable):
-		return "connect_unavailable"
-	case connect.IsInvalidGrant(err):
-		return "invalid_grant"
-	case errors.Is(err, connect.ErrNonceMismatch):
-		return "nonce_mismatch"
-	case errors.Is(err, connect.ErrInsufficientACR), errors.Is(err, connect.ErrAuthTimeTooOld):
-		return "assurance_too_low"
-	case errors.Is(err, connect.ErrSubjectChanged):
-		return "another_user"
-	case errors.As(err, &provider), errors.Is(err, connect.ErrBadResponse), isIDTokenError(err):
-		return "answer_rejected"
-	case errors.Is(err, store.ErrUnavailable):
-		return "sessions_unavailable"
-	default:
-		return "other"
-	}
-}
-
-// countBackchannel wraps the back-channel logout receiver, counting its
-// answers by their status.
-func (app *App) countBackchannel(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		outcome := "other"
-		switch rec.status {
-		case http.StatusOK:
-			outcome = "accepted"
-		case http.StatusBadRequest:
-			outcome = "invalid"
-		case http.StatusServiceUnavailable:
-			outcome = "unavailable"
-		}
-		app.Metrics.backchannelLogouts.WithLabelValues(outcome).Inc()
-	})
 }

@@ -8,12 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strconv"
 	"time"
 
-	"github.com/telenordigital/connect-web-sample/store"
+	"github.com/telenordigital/connect-web-sample/connectweb"
 )
 
 type contextKey int
@@ -21,7 +20,6 @@ type contextKey int
 const (
 	requestInfoKey contextKey = iota
 	sessionLoadedKey
-	userKey
 )
 
 // requestInfo is what observeRequests learns of a request as it is
@@ -59,8 +57,8 @@ func (app *App) observeRequests(next http.Handler) http.Handler {
 			return // the line's values cost more than a page view's template
 		}
 		app.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", clipForLog(r.Method)),
-			slog.String("path", clipForLog(r.URL.Path)),
+			slog.String("method", connectweb.ClipForLog(r.Method)),
+			slog.String("path", connectweb.ClipForLog(r.URL.Path)),
 			slog.String("client", clientAddress(r, app.TrustedProxies).String()),
 			slog.Int("status", rec.status),
 			slog.Duration("duration", took),
@@ -148,7 +146,7 @@ func securityHeaders(formTargets string, https bool, next http.Handler) http.Han
 func (app *App) crossOriginProtection(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(app.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return &pageError{status: http.StatusForbidden, key: "error.cross_site"}
+		return failure(http.StatusForbidden, "cross_site")
 	}))
 	return cop.Handler(next)
 }
@@ -161,24 +159,22 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-// requireLogin lets logged-in users through and sends everyone else to log
-// in, with a way back to the page they asked for.
-func (app *App) requireLogin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := app.Sessions.CurrentUser(r.Context())
-		if !ok {
-			returnTo := r.URL.RequestURI()
-			if r.Method != http.MethodGet {
-				returnTo = "/"
-			}
-			http.Redirect(w, r, "/login?return_to="+url.QueryEscape(returnTo), http.StatusFound)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
-	})
+// requestIDs is a log handler that adds the request's id to each line
+// logged with its context, for code that knows nothing of the id
+// (connectweb's).
+type requestIDs struct{ slog.Handler }
+
+func (h requestIDs) Handle(ctx context.Context, rec slog.Record) error {
+	if id := requestID(ctx); id != "" {
+		rec.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, rec)
 }
 
-// currentUser is the logged-in user of a request that passed requireLogin.
-func currentUser(r *http.Request) *store.User {
-	return r.Context().Value(userKey).(*store.User)
+func (h requestIDs) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDs{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDs) WithGroup(name string) slog.Handler {
+	return requestIDs{h.Handler.WithGroup(name)}
 }

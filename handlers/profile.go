@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/connectweb"
 )
 
 // handleProfile is GET /profile: the user's claims from CONNECT's userinfo
@@ -14,14 +15,14 @@ import (
 // guide: use the access token for protected resources). The token is
 // refreshed first if it is due; a 401 gets one refresh and one retry.
 func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) error {
-	u := currentUser(r)
-	rec, err := app.freshTokens(r.Context(), u, refreshNeed{})
+	u := connectweb.CurrentUser(r)
+	rec, err := app.web.Tokens(r)
 	if err != nil {
 		return err
 	}
 	info, err := app.Connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)
 	if errors.Is(err, connect.ErrAccessTokenRejected) {
-		if rec, err = app.freshTokens(r.Context(), u, refreshNeed{rejected: rec.Tokens.AccessToken}); err != nil {
+		if rec, err = app.web.TokensAfter401(r, rec.Tokens.AccessToken); err != nil {
 			return err
 		}
 		info, err = app.Connect.UserInfo(r.Context(), rec.Tokens.AccessToken, u.Claims.Subject)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/telenordigital/connect-web-sample/connectweb"
 	"golang.org/x/time/rate"
 )
 
@@ -103,7 +104,7 @@ func (l *rateLimiter) size() int {
 func (app *App) limitByAddress(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if wait, ok := app.allowAddress(r); !ok {
-			app.tooManyRequests(w, r, wait, "error.too_many_logins")
+			app.tooManyRequests(w, r, wait, "too_many_logins")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -122,14 +123,14 @@ func (app *App) allowAddress(r *http.Request) (wait time.Duration, ok bool) {
 }
 
 // limitRefreshes counts a POST /refresh against its session's limit. It
-// goes inside requireLogin, which has found the user.
+// goes inside RequireLogin, which has found the user.
 func (app *App) limitRefreshes(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The session's random ID: it works as nothing else, so the
 		// limiter holds nothing a heap dump could turn into a login.
-		if wait, ok := app.refreshLimits.allow(currentUser(r).ID); !ok {
+		if wait, ok := app.refreshLimits.allow(connectweb.CurrentUser(r).ID); !ok {
 			app.Metrics.rateLimited.WithLabelValues("refresh").Inc()
-			app.tooManyRequests(w, r, wait, "error.too_many_refreshes")
+			app.tooManyRequests(w, r, wait, "too_many_refreshes")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -140,7 +141,7 @@ func (app *App) limitRefreshes(next http.Handler) http.Handler {
 // honour it.
 func (app *App) tooManyRequests(w http.ResponseWriter, r *http.Request, wait time.Duration, key string) {
 	w.Header().Set("Retry-After", retryAfterSeconds(wait))
-	app.serveError(w, r, &pageError{status: http.StatusTooManyRequests, key: key})
+	app.serveError(w, r, failure(http.StatusTooManyRequests, key))
 }
 
 // retryAfterSeconds is wait in whole seconds, rounded up: Retry-After

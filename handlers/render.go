@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -11,6 +10,7 @@ import (
 	"path"
 	"strconv"
 
+	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/store"
 	"github.com/telenordigital/connect-web-sample/templates"
 )
@@ -85,7 +85,7 @@ func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any
 		Page:             page,
 		LogoutEverywhere: app.SSO && app.Connect.CanLogOutEverywhere(),
 		ServeSetup:       app.ServeSetupPage,
-		ReturnTo:         url.QueryEscape(safeReturnPath(r.URL.RequestURI())),
+		ReturnTo:         url.QueryEscape(connectweb.SafeReturnPath(r.URL.RequestURI())),
 	}
 	if msg := app.Messages.Pop(w, r); msg != "" {
 		d.Flash = translatorFor(langOf(r.Context())).T(msg)
@@ -111,7 +111,7 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 	if err := t.ExecuteTemplate(buf, "layout.html", app.newTemplateData(w, r, data)); err != nil {
 		app.Logger.Error("render template", "page", page, "error", err, "request_id", requestID(r.Context()))
 		if page != "error.html" {
-			app.serveError(w, r, errRenderFailed)
+			app.serveError(w, r, failure(http.StatusInternalServerError, "render"))
 			return
 		}
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
@@ -125,5 +125,13 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 	buf.WriteTo(w)
 }
 
-// errRenderFailed is a page that could not be shown: the template failed.
-var errRenderFailed = errors.New("the page's template failed")
+// showLoggedOut is connectweb's LoggedOut hook: the page after a logout.
+func (app *App) showLoggedOut(w http.ResponseWriter, r *http.Request, l connectweb.LogoutResult) {
+	app.render(w, r, http.StatusOK, "logged_out.html", l)
+}
+
+// notify is connectweb's Notify hook: its notices are one-time messages,
+// in the message files under "message."+notice.
+func (app *App) notify(w http.ResponseWriter, r *http.Request, n connectweb.Notice) {
+	app.Messages.Set(w, "message."+string(n))
+}

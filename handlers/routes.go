@@ -16,25 +16,26 @@ func (app *App) Routes() http.Handler {
 	mux.HandleFunc("GET /healthz", app.handleHealthz)
 	mux.HandleFunc("GET /readyz", app.handleReadyz)
 	// Posted by CONNECT's server, not a browser: no session, no cookies.
-	mux.Handle("POST /connect/backchannellogout", app.countBackchannel(http.HandlerFunc(app.handleBackchannelLogout)))
+	mux.Handle("POST /connect/backchannellogout", app.web.BackchannelLogout())
 	// A resource server: a bearer token, never a cookie or a session.
 	mux.HandleFunc("GET /api/me", app.handleAPIMe)
 
 	// Pages: the session is loaded from the store and saved after.
 	pages := http.NewServeMux()
 	pages.Handle("GET /{$}", app.handle(app.handleHome))
-	// Each login start and callback costs a call to CONNECT: rate-limited.
-	pages.Handle("GET /login", app.limitByAddress(app.handle(app.handleLogin)))
-	pages.Handle("GET /connect/oauth2callback", app.limitByAddress(app.handle(app.countCallback(app.handleCallback))))
-	pages.Handle("GET /protected", app.requireLogin(app.handle(app.handleProtected)))
-	pages.Handle("GET /profile", app.requireLogin(app.handle(app.handleProfile)))
-	pages.Handle("GET /session", app.requireLogin(app.handle(app.handleSession)))
-	pages.Handle("POST /refresh", app.requireLogin(app.limitRefreshes(app.handle(app.handleRefresh))))
-	pages.Handle("GET /stepup", app.requireLogin(app.handle(app.handleStepUp)))
-	pages.Handle("GET /sessions", app.requireLogin(app.handle(app.handleSessions)))
-	pages.Handle("POST /sessions/end", app.requireLogin(app.handle(app.handleEndSession)))
-	pages.Handle("POST /logout", app.handle(app.handleLogout))
-	pages.Handle("GET /connect/logoutcallback", app.handle(app.handleLogoutCallback))
+	// CONNECT's web flow is connectweb's. Each login start and callback
+	// costs a call to CONNECT: rate-limited.
+	pages.Handle("GET /login", app.limitByAddress(app.web.Login()))
+	pages.Handle("GET /connect/oauth2callback", app.limitByAddress(app.web.Callback()))
+	pages.Handle("POST /logout", app.web.Logout())
+	pages.Handle("GET /connect/logoutcallback", app.web.LogoutCallback())
+	pages.Handle("GET /protected", app.web.RequireLogin(app.handle(app.handleProtected)))
+	pages.Handle("GET /profile", app.web.RequireLogin(app.handle(app.handleProfile)))
+	pages.Handle("GET /session", app.web.RequireLogin(app.handle(app.handleSession)))
+	pages.Handle("POST /refresh", app.web.RequireLogin(app.limitRefreshes(app.handle(app.handleRefresh))))
+	pages.Handle("GET /stepup", app.web.RequireLogin(app.handle(app.handleStepUp)))
+	pages.Handle("GET /sessions", app.web.RequireLogin(app.handle(app.handleSessions)))
+	pages.Handle("POST /sessions/end", app.web.RequireLogin(app.handle(app.handleEndSession)))
 	if app.ServeSetupPage { // development only: otherwise a plain 404
 		pages.Handle("GET /setup", app.handle(app.handleSetup))
 	}

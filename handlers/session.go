@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -14,8 +15,10 @@ import (
 // also sends the access token to /api/me's validation and shows the
 // answer: only when asked, since that may cost a call to CONNECT.
 func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
-	u := currentUser(r)
-	rec, err := app.tokens(r.Context(), u)
+	u := connectweb.CurrentUser(r)
+	// Read as a page that uses them would: refreshed when due, so the
+	// page shows a refresh as it happens.
+	rec, err := app.web.Tokens(r)
 	if err != nil {
 		return err
 	}
@@ -34,6 +37,16 @@ func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 		Persistent:      u.PersistentCookie(),
 		API:             app.demoAPI(r, rec.Tokens.AccessToken, r.URL.Query().Get("api") == "ask"),
 	})
+	return nil
+}
+
+// handleRefresh is POST /refresh: "Refresh now" on the session page. It
+// refreshes the tokens at once and returns to the session page.
+func (app *App) handleRefresh(w http.ResponseWriter, r *http.Request) error {
+	if _, err := app.web.RefreshNow(w, r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/session", http.StatusSeeOther)
 	return nil
 }
 

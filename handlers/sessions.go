@@ -53,7 +53,7 @@ func (app *App) handleEndSession(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, tokens := range ended {
-			app.revokeTokens(ctx, tokens)
+			app.web.RevokeTokens(ctx, tokens)
 		}
 		app.Messages.Set(w, messageOthersEnded)
 		http.Redirect(w, r, "/sessions", http.StatusSeeOther)
@@ -61,14 +61,14 @@ func (app *App) handleEndSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := r.PostFormValue("session")
 	if id == "" {
-		return badRequest("error.no_session_named")
+		return badRequest("no_session_named")
 	}
 	tokens, ended, err := app.Sessions.End(ctx, id)
 	if err != nil {
 		return err
 	}
 	if ended {
-		app.revokeTokens(ctx, tokens)
+		app.web.RevokeTokens(ctx, tokens)
 		app.Messages.Set(w, messageSessionEnded)
 	} else {
 		app.Messages.Set(w, messageSessionGone)

@@ -35,22 +35,6 @@ const (
 	unknownUserAgent = "curl/8.14.1"
 )
 
-func TestDeviceOf(t *testing.T) {
-	for ua, want := range map[string]string{
-		firefoxOnLinux:   "Firefox on Linux",
-		safariOnIPhone:   "Safari on iOS",
-		chromeOnWindows:  "Chrome on Windows",
-		edgeOnWindows:    "Edge on Windows",
-		chromeOnAndroid:  "Chrome on Android",
-		unknownUserAgent: " on ",
-	} {
-		d := deviceOf(ua)
-		if got := d.Browser + " on " + d.Platform; got != want {
-			t.Errorf("deviceOf(%q) = %q, want %q", ua, got, want)
-		}
-	}
-}
-
 // TestSessionsAndDevices: one user in two browsers on two app instances
 // sees both sessions on either, ends the other, and then all others.
 func TestSessionsAndDevices(t *testing.T) {

@@ -1,4 +1,4 @@
-package handlers
+package connectweb
 
 import (
 	"net/url"
@@ -11,20 +11,20 @@ import (
 // testdata/fuzz/FuzzSafeReturnPath.
 func FuzzSafeReturnPath(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
-		got := safeReturnPath(raw)
+		got := SafeReturnPath(raw)
 		if got != "/" && got != raw {
-			t.Fatalf("safeReturnPath(%q) = %q, want the input or /", raw, got)
+			t.Fatalf("SafeReturnPath(%q) = %q, want the input or /", raw, got)
 		}
 		if other := browserSeesAnotherHost(got); other {
-			t.Fatalf("safeReturnPath(%q) = %q, which a browser reads as another host", raw, got)
+			t.Fatalf("SafeReturnPath(%q) = %q, which a browser reads as another host", raw, got)
 		}
 		for _, c := range []byte(got) {
 			if c < 0x20 || c == 0x7f {
-				t.Fatalf("safeReturnPath(%q) = %q, which holds a control character (a header could be split)", raw, got)
+				t.Fatalf("SafeReturnPath(%q) = %q, which holds a control character (a header could be split)", raw, got)
 			}
 		}
-		if again := safeReturnPath(got); again != got {
-			t.Fatalf("safeReturnPath(%q) = %q, but safeReturnPath of that = %q", raw, got, again)
+		if again := SafeReturnPath(got); again != got {
+			t.Fatalf("SafeReturnPath(%q) = %q, but SafeReturnPath of that = %q", raw, got, again)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package handlers
+package connectweb
 
 import (
 	"net/url"
@@ -8,12 +8,12 @@ import (
 // maxReturnPathLength keeps a return path from bloating the login cookie.
 const maxReturnPathLength = 256
 
-// safeReturnPath returns raw if it is a path on this site, and "/"
+// SafeReturnPath returns raw if it is a path on this site, and "/"
 // otherwise. return_to arrives in a URL anyone can craft; redirecting to it
 // unchecked would make the login an open redirect ("log in, then land on a
 // look-alike site"). "//host" and "/\host" are refused because browsers
 // read them as another host.
-func safeReturnPath(raw string) string {
+func SafeReturnPath(raw string) string {
 	if raw == "" || len(raw) > maxReturnPathLength || raw[0] != '/' ||
 		strings.HasPrefix(raw, "//") || strings.HasPrefix(raw, "/\\") {
 		return "/"

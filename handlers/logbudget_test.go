@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 func TestLogsStayBoundedWhateverTheVisitorSends(t *testing.T) {
@@ -29,15 +28,4 @@ func TestLogsStayBoundedWhateverTheVisitorSends(t *testing.T) {
 			t.Errorf("the callback added %d bytes of log, want at most %d", added, budget)
 		}
 	})
-}
-
-func TestClipForLog(t *testing.T) {
-	if got := clipForLog("short"); got != "short" {
-		t.Errorf("clipForLog(short) = %q, want it unchanged", got)
-	}
-	long := strings.Repeat("ø", maxLoggedValue) // two bytes each
-	got := clipForLog(long)
-	if !utf8.ValidString(got) || !strings.HasSuffix(got, "…[400 bytes]") || len(got) > maxLoggedValue+20 {
-		t.Errorf("clipForLog(400 bytes of ø) = %q, want valid UTF-8, at most %d bytes and the full length", got, maxLoggedValue)
-	}
 }

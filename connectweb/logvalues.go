@@ -1,4 +1,4 @@
-package handlers
+package connectweb
 
 import (
 	"strconv"
@@ -10,9 +10,9 @@ import (
 // a visitor's 900 KB path would cost the log 900 KB per line it appears in.
 const maxLoggedValue = 200
 
-// clipForLog returns s, cut to maxLoggedValue bytes (at a character
+// ClipForLog returns s, cut to maxLoggedValue bytes (at a character
 // boundary) and marked with its full length when it is longer.
-func clipForLog(s string) string {
+func ClipForLog(s string) string {
 	if len(s) <= maxLoggedValue {
 		return s
 	}

@@ -1,0 +1,156 @@
+package connectweb
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/store"
+)
+
+// Callback is GET /connect/oauth2callback, the redirect URI (steps 5 to 9
+// of CONNECT's guide): CONNECT sends the browser here with a code (or an
+// error) and the state.
+//
+// The order matters. First the state is matched to a login this browser
+// started, and that login is consumed, so a replayed callback finds
+// nothing. Only then is the code exchanged (once, at once), the ID token
+// checked, and the session created, under a new session token. Each
+// outcome is counted where it is decided.
+func (web *Web) Callback() http.Handler {
+	return web.handle(func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		tx, err := web.opts.Logins.Take(w, r, q.Get("state"))
+		if err == nil && tx.Logout {
+			err = store.ErrNoTransaction
+		}
+		if errors.Is(err, store.ErrNoTransaction) {
+			web.count("callback", "refused", "no_matching_login")
+			return &Failure{Status: http.StatusBadRequest, Code: "no_pending_login", Err: err}
+		}
+		if err != nil {
+			return web.loginFailed(err)
+		}
+
+		if code := q.Get("error"); code != "" {
+			web.count("callback", "failed", connectErrorReason(code))
+			return web.loginRefused(w, r, tx, code, q.Get("error_description"))
+		}
+		code := q.Get("code")
+		if !usableCode(code) {
+			web.count("callback", "refused", "no_code")
+			return fail(http.StatusBadRequest, "no_code")
+		}
+
+		login, err := web.opts.Connect.Exchange(r.Context(), code, tx.PendingLogin)
+		if err != nil {
+			return web.loginFailed(err)
+		}
+		if tx.StepUp && login.Claims.Subject != tx.Subject {
+			// Someone else logged in at CONNECT. That user's fresh tokens are
+			// thrown away, and our session, unless CONNECT ended it meanwhile
+			// (it may, when another user logs in), stays as it was. So the
+			// check compares with the user who started the step-up, not with
+			// whatever session is left.
+			web.RevokeTokens(r.Context(), login.Tokens)
+			return web.loginFailed(web.stepUpByAnotherUser(r))
+		}
+		if missing := web.opts.Connect.MissingScopes(login.Tokens); len(missing) > 0 {
+			web.log(r.Context(), slog.LevelInfo, "CONNECT granted fewer scopes than requested", "missing", missing)
+		}
+		replaced, err := web.opts.Sessions.LogIn(r.Context(), store.NewLogin{
+			Claims: login.Claims, Tokens: login.Tokens, At: web.opts.Now(), Device: deviceOf(r.UserAgent()),
+		})
+		if err != nil {
+			// Neither the new tokens nor the replaced ones are kept anywhere now.
+			web.RevokeTokens(r.Context(), login.Tokens)
+			web.RevokeTokens(r.Context(), replaced)
+			return web.loginFailed(err)
+		}
+		// A login that replaces one (a step-up) leaves no grant behind.
+		web.RevokeTokens(r.Context(), replaced)
+		web.count("callback", "completed", "")
+		if slices.Contains(login.Claims.AMR, "SSO") {
+			// The user saw no page at CONNECT: say why, or a login that
+			// asked for nothing looks like a fault.
+			web.opts.Notify(w, r, NoticeSilentLogin)
+		}
+		http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
+		return nil
+	})
+}
+
+// loginFailed counts a login that failed after CONNECT sent a code, by
+// the reason the failures table gives, and passes the failure on.
+func (web *Web) loginFailed(err error) error {
+	f := Explain(err)
+	web.count("callback", "failed", f.Reason)
+	return f
+}
+
+// maxCodeLength bounds the authorization code passed on to CONNECT. OAuth
+// sets no length, and CONNECT's codes are far shorter; without a bound, a
+// visitor's 70 KB "code" went to the token endpoint with the client's
+// credentials, and CONNECT's refusal of the oversized request came back
+// as a 502.
+const maxCodeLength = 4096
+
+// usableCode reports whether code can be an authorization code at all.
+func usableCode(code string) bool { return code != "" && len(code) <= maxCodeLength }
+
+// stepUpByAnotherUser explains a step-up that another CONNECT user
+// completed. CONNECT keeps one session per browser, so when someone else
+// logs in there it usually ends the first user's CONNECT session, and with
+// back-channel logout our session too, before the browser is back here.
+// The page says which happened.
+func (web *Web) stepUpByAnotherUser(r *http.Request) error {
+	failureCode := "stepup_other_user"
+	if _, stillLoggedIn := web.opts.Sessions.CurrentUser(r.Context()); !stillLoggedIn {
+		failureCode = "stepup_other_user_ended"
+	}
+	return &Failure{Status: http.StatusForbidden, Code: failureCode, Reason: "another_user", Err: connect.ErrSubjectChanged}
+}
+
+// loginRefused handles a callback with error=: CONNECT did not log the user
+// in. Its error code and description are for developers, so they go to the
+// log, and the visitor gets a plain explanation.
+func (web *Web) loginRefused(w http.ResponseWriter, r *http.Request, tx store.LoginTransaction, code, description string) error {
+	web.log(r.Context(), slog.LevelWarn, "CONNECT refused the login", "error", ClipForLog(code), "error_description", ClipForLog(description))
+	switch {
+	case tx.StepUp && code == "access_denied":
+		return fail(http.StatusForbidden, "stepup_cancelled")
+	case code == "access_denied":
+		return fail(http.StatusForbidden, "login_cancelled")
+	case code == "login_required" || code == "interaction_required" || code == "consent_required":
+		// The answer to prompt=none when the browser has no CONNECT session
+		// that can log in silently: an outcome, not an error.
+		web.opts.Notify(w, r, NoticeNoConnectSession)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	case code == "temporarily_unavailable" || code == "server_error":
+		return fail(http.StatusServiceUnavailable, "connect_trouble")
+	default:
+		return fail(http.StatusBadRequest, "login_not_completed")
+	}
+}
+
+// connectErrorCodes are the error codes of RFC 6749 (4.1.2.1) and OpenID
+// Connect (3.1.2.6) an authorization endpoint answers with. Anything else
+// CONNECT (or a visitor editing the URL) sends counts as "other".
+var connectErrorCodes = []string{
+	"invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+	"invalid_scope", "server_error", "temporarily_unavailable", "interaction_required",
+	"login_required", "account_selection_required", "consent_required", "invalid_request_uri",
+	"invalid_request_object", "request_not_supported", "request_uri_not_supported", "registration_not_supported",
+}
+
+// connectErrorReason is CONNECT's error code as a metric label: one of a
+// fixed list, never what a visitor typed.
+func connectErrorReason(code string) string {
+	if slices.Contains(connectErrorCodes, code) {
+		return code
+	}
+	return "other"
+}
