@@ -292,7 +292,7 @@ func (c *Config) LogValue() slog.Value {
 		// part or, for Sentinel's master, in the query (password=).
 		redis = c.RedisMode + " " + u.Scheme + "://" + u.Host + u.Path
 	}
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.String("issuer", c.IssuerURL()),
 		slog.Bool("stand_in", c.UsesStandIn()),
 		slog.String("client_id", c.ClientID),
@@ -304,7 +304,17 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("sessions", redis),
 		slog.Bool("random_session_secret", c.RandomSessionSecret),
 		slog.Bool("rotating_session_secret", c.PreviousSessionSecret != nil),
-	)
+	}
+	if c.UsesStandIn() {
+		// Ids only: whoever points another app at the stand-in sees that
+		// its client is registered.
+		var ids []string
+		for _, client := range c.LocalConnectClients {
+			ids = append(ids, client.ID)
+		}
+		attrs = append(attrs, slog.String("stand_in_clients", strings.Join(ids, " ")))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // isLoopback reports whether host (without brackets or port) names this

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,5 +138,19 @@ func TestLocalConnectClientErrorsNeverShowTheSecret(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "hunter") {
 		t.Errorf("error %q shows the client secret", err)
+	}
+}
+
+func TestLogValueNamesTheStandInClientsWithoutSecrets(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"LOCAL_CONNECT_CLIENTS": "id=my-shop,secret=shop-secret-value,redirect=http://localhost:9000/callback;id=my-spa,redirect=http://localhost:5173/cb",
+	}), "")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
+	if got := buf.String(); !strings.Contains(got, `config.stand_in_clients="my-shop my-spa"`) || strings.Contains(got, "shop-secret-value") {
+		t.Errorf("log line %q: want config.stand_in_clients=\"my-shop my-spa\" and no client secret", got)
 	}
 }
