@@ -37,9 +37,9 @@ type LocalConnectClient struct {
 //
 // Clients are separated by ";" or line breaks, fields by ","; redirect and
 // post_logout may repeat, or hold several URIs separated by "|". Unset
-// means the default; set but empty, or "none", means no extra client:
-// unlike the other settings, where empty means the default, because an
-// empty list is what an empty list of clients most plainly says.
+// means the default; set but empty, or "none", means no extra client.
+// Elsewhere empty means the default, but an empty list of clients reads
+// most plainly as none.
 //
 // A secret is never repeated in an error, nor is the value of a field
 // whose key is not known or missing (it may be a misspelt secret).
