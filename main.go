@@ -223,19 +223,30 @@ func listen(addr string, h http.Handler, logger *slog.Logger) (*http.Server, err
 }
 
 // startStandIn runs the local CONNECT stand-in with this app's client
-// registered, for demos and development before Telenor has issued
-// credentials. It listens on LOCAL_CONNECT_LISTEN: loopback unless the
-// operator opens it up (compose does, for Docker's port mapping).
+// registered, and the other apps' clients of LOCAL_CONNECT_CLIENTS beside
+// it, for demos and development before Telenor has issued credentials. It
+// listens on LOCAL_CONNECT_LISTEN: loopback unless the operator opens it
+// up (compose does, for Docker's port mapping).
 func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger) (*http.Server, error) {
+	clients := []localconnect.Client{{
+		ID:                     cfg.ClientID,
+		Secret:                 cfg.ClientSecret,
+		RedirectURIs:           []string{cfg.RedirectURL()},
+		PostLogoutRedirectURIs: []string{cfg.PostLogoutRedirectURL()},
+		BackchannelLogoutURI:   cfg.BackchannelLogoutURL(),
+	}}
+	for _, c := range cfg.LocalConnectClients {
+		clients = append(clients, localconnect.Client{
+			ID:                     c.ID,
+			Secret:                 c.Secret,
+			RedirectURIs:           c.RedirectURIs,
+			PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
+			BackchannelLogoutURI:   c.BackchannelLogoutURI,
+		})
+	}
 	standIn, err := localconnect.New(localconnect.Options{
-		Issuer: cfg.IssuerURL(),
-		Clients: []localconnect.Client{{
-			ID:                     cfg.ClientID,
-			Secret:                 cfg.ClientSecret,
-			RedirectURIs:           []string{cfg.RedirectURL()},
-			PostLogoutRedirectURIs: []string{cfg.PostLogoutRedirectURL()},
-			BackchannelLogoutURI:   cfg.BackchannelLogoutURL(),
-		}},
+		Issuer:         cfg.IssuerURL(),
+		Clients:        clients,
 		AccessTokenTTL: cfg.LocalConnectAccessTokenTTL,
 		AccessTokens:   localconnect.AccessTokenFormat(cfg.LocalConnectAccessTokens),
 		Introspection:  cfg.LocalConnectIntrospection,

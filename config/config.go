@@ -109,6 +109,9 @@ type Config struct {
 	// LocalConnectIntrospection says whether the stand-in offers token
 	// introspection.
 	LocalConnectIntrospection bool
+	// LocalConnectClients are the clients the stand-in registers beside
+	// the app's own; nil for none.
+	LocalConnectClients []LocalConnectClient
 
 	// LogLevel is the least level logged.
 	LogLevel slog.Level
@@ -164,6 +167,7 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 	c.SessionLifetime = r.duration("SESSION_LIFETIME")
 	c.LocalConnectURL = r.localConnectURL("LOCAL_CONNECT_URL")
 	c.LocalConnectListen = r.optionalListen("LOCAL_CONNECT_LISTEN")
+	c.LocalConnectClients = r.localConnectClients("LOCAL_CONNECT_CLIENTS", c.ClientID, c.UsesStandIn())
 	c.RefreshMargin = r.duration("CONNECT_REFRESH_MARGIN")
 	c.StepUpMaxAge = r.duration("STEPUP_MAX_AGE")
 	c.LocalConnectAccessTokenTTL = r.duration("LOCAL_CONNECT_ACCESS_TOKEN_TTL")
@@ -288,7 +292,7 @@ func (c *Config) LogValue() slog.Value {
 		// part or, for Sentinel's master, in the query (password=).
 		redis = c.RedisMode + " " + u.Scheme + "://" + u.Host + u.Path
 	}
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.String("issuer", c.IssuerURL()),
 		slog.Bool("stand_in", c.UsesStandIn()),
 		slog.String("client_id", c.ClientID),
@@ -300,7 +304,17 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("sessions", redis),
 		slog.Bool("random_session_secret", c.RandomSessionSecret),
 		slog.Bool("rotating_session_secret", c.PreviousSessionSecret != nil),
-	)
+	}
+	if c.UsesStandIn() {
+		// Ids only: whoever points another app at the stand-in sees that
+		// its client is registered.
+		var ids []string
+		for _, client := range c.LocalConnectClients {
+			ids = append(ids, client.ID)
+		}
+		attrs = append(attrs, slog.String("stand_in_clients", strings.Join(ids, " ")))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // isLoopback reports whether host (without brackets or port) names this
@@ -329,10 +343,18 @@ func (r *reader) errorf(name, format string, args ...any) {
 // raw returns the variable's value from the environment or else the file,
 // without the default.
 func (r *reader) raw(name string) string {
+	v, _ := r.lookup(name)
+	return v
+}
+
+// lookup returns the variable's value from the environment or else the
+// file, and whether it is set in either, even to "".
+func (r *reader) lookup(name string) (string, bool) {
 	if v, ok := r.lookupEnv(name); ok {
-		return strings.TrimSpace(v)
+		return strings.TrimSpace(v), true
 	}
-	return strings.TrimSpace(r.fromFile[name])
+	v, ok := r.fromFile[name]
+	return strings.TrimSpace(v), ok
 }
 
 // value returns the variable's value, or its default when empty.

@@ -40,6 +40,7 @@ func Variables() []Variable {
 		{"SESSION_IDLE_TIMEOUT", "30m", "a session ends after this long without a request"},
 		{"SESSION_LIFETIME", "12h", "a session ends this long after login, however active"},
 		{"LOCAL_CONNECT_URL", "http://localhost:8082", "where the local stand-in listens; its issuer is this URL plus /oauth"},
+		{"LOCAL_CONNECT_CLIENTS", DefaultLocalConnectClients, "more clients the stand-in registers beside the app's, so another app can log in against it: id=...,secret=...,redirect=...,post_logout=...,backchannel=..., clients separated by ;; none for none"},
 		{"CONNECT_REFRESH_MARGIN", "60s", "refresh tokens this long before the access token expires"},
 		{"STEPUP_MAX_AGE", "5m", "how recent a password (LoA2) login /stepup accepts"},
 		{"LOCAL_CONNECT_ACCESS_TOKEN_TTL", "2m", "lifetime of the stand-in's access tokens, short so a demo shows refresh"},
