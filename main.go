@@ -252,7 +252,7 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 // empty: the same store code runs on either.
 func openRedis(cfg *config.Config) (redis.UniversalClient, func(), error) {
 	if cfg.RedisURL == "" {
-		return store.StartEmbedded()
+		return startEmbeddedRedis()
 	}
 	rdb, err := store.OpenRedis(cfg.RedisURL, cfg.RedisMode)
 	if err != nil {
