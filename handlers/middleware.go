@@ -20,7 +20,6 @@ type contextKey int
 
 const (
 	requestInfoKey contextKey = iota
-	sessionLoadedKey
 	userKey
 )
 
