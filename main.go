@@ -124,8 +124,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	app, err := handlers.New(handlers.Options{
 		Connect:  client,
 		Sessions: sessions,
-		Logins:   store.NewLoginTransactions(secrets, cfg.SecureCookies(), nil),
-		Messages: store.NewMessages(secrets, cfg.SecureCookies()),
+		Logins:   store.NewLoginTransactions(store.LoginTransactionOptions{Secrets: secrets, Secure: cfg.SecureCookies()}),
+		Messages: store.NewMessages(store.MessageOptions{Secrets: secrets, Secure: cfg.SecureCookies()}),
 		// Shared by every instance, like the sessions.
 		ValidatedTokens: store.NewValidatedTokens(rdb, secrets, ""),
 		Ping:            func(ctx context.Context) error { return store.Ping(ctx, rdb) },
@@ -263,7 +263,7 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 // empty: the same store code runs on either.
 func openRedis(cfg *config.Config) (redis.UniversalClient, func(), error) {
 	if cfg.RedisURL == "" {
-		return store.StartEmbedded()
+		return startEmbeddedRedis()
 	}
 	rdb, err := store.OpenRedis(cfg.RedisURL, cfg.RedisMode)
 	if err != nil {

@@ -103,8 +103,8 @@ func (env *environment) inProcessApp(b *testing.B) string {
 	app, err := handlers.New(handlers.Options{
 		Connect:  client,
 		Sessions: sessions,
-		Logins:   store.NewLoginTransactions(secrets, false, nil),
-		Messages: store.NewMessages(secrets, false),
+		Logins:   store.NewLoginTransactions(store.LoginTransactionOptions{Secrets: secrets}),
+		Messages: store.NewMessages(store.MessageOptions{Secrets: secrets}),
 		// As main.go: shared by every instance, like the sessions.
 		ValidatedTokens: store.NewValidatedTokens(rdb, secrets, ""),
 		Ping:            func(ctx context.Context) error { return store.Ping(ctx, rdb) },

@@ -73,7 +73,7 @@ func (web *Web) freshTokens(r *http.Request, rq store.Refresh) (store.TokenRecor
 	if !ok {
 		return store.TokenRecord{}, store.ErrGrantEnded
 	}
-	rq.Margin, rq.Now, rq.Revoke = web.opts.RefreshMargin, web.opts.Now, web.RevokeTokens
+	rq.Margin, rq.Revoke = web.opts.RefreshMargin, web.RevokeTokens
 	rq.Grant = func(ctx context.Context, current connect.TokenSet) (connect.TokenSet, error) {
 		// A new ID token must name the same user as the one it replaces
 		// (OIDC Core 12.2): the one in the record, verified when it came.

@@ -18,7 +18,9 @@ import (
 
 // Options are the app's dependencies and settings, built by main.
 type Options struct {
-	Connect  *connect.Client
+	Connect *connect.Client
+	// Sessions' ErrorFunc, unless main set one, becomes the app's error
+	// page (New sets it).
 	Sessions *store.Sessions
 	Logins   *store.LoginTransactions
 	// Messages carries one-time messages to the next page.
@@ -166,6 +168,10 @@ func newApp(o Options, templates templateCache) (*App, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if o.Sessions.ErrorFunc == nil {
+		// The session middleware's failures get the site's error page.
+		o.Sessions.ErrorFunc = app.serveError
 	}
 	return app, nil
 }

@@ -19,7 +19,6 @@ type contextKey int
 
 const (
 	requestInfoKey contextKey = iota
-	sessionLoadedKey
 )
 
 // requestInfo is what observeRequests learns of a request as it is

@@ -90,7 +90,7 @@ func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any
 	if msg := app.Messages.Pop(w, r); msg != "" {
 		d.Flash = translatorFor(langOf(r.Context())).T(msg)
 	}
-	if hasSession(r.Context()) {
+	if app.Sessions.Loaded(r.Context()) {
 		d.User, _ = app.Sessions.CurrentUser(r.Context())
 	}
 	return d

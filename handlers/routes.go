@@ -20,7 +20,8 @@ func (app *App) Routes() http.Handler {
 	// A resource server: a bearer token, never a cookie or a session.
 	mux.HandleFunc("GET /api/me", app.handleAPIMe)
 
-	// Pages: the session is loaded from the store and saved after.
+	// Pages: the session is loaded from the store, and saved just before
+	// the response goes out (store.Sessions.LoadAndSave).
 	pages := http.NewServeMux()
 	pages.Handle("GET /{$}", app.handle(app.handleHome))
 	// CONNECT's web flow is connectweb's. Each login start and callback
@@ -43,7 +44,7 @@ func (app *App) Routes() http.Handler {
 	// Any other GET is a 404 page; another method on a known path is a 405.
 	pages.Handle("GET /", app.handle(app.handleNotFound))
 	pages.Handle("GET /lang", app.handle(app.handleLanguage))
-	mux.Handle("/", withLanguage(app.loadAndSaveSession(noStore(notePattern(pages)))))
+	mux.Handle("/", withLanguage(app.Sessions.LoadAndSave(noStore(notePattern(pages)))))
 
 	// Outermost first: every request gets an id, a log line and its
 	// latency measured, even one that panics; no body is read unchecked.

@@ -170,7 +170,7 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		t.Fatal(err)
 	}
 	sessions, err := store.NewSessions(store.SessionOptions{Redis: site.redis, Secrets: site.secrets,
-		IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, KeyPrefix: site.prefix})
+		IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, KeyPrefix: site.prefix, Now: site.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,8 +181,8 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 	app, err := newApp(Options{
 		Connect:         client,
 		Sessions:        sessions,
-		Logins:          store.NewLoginTransactions(site.secrets, false, nil),
-		Messages:        store.NewMessages(site.secrets, false),
+		Logins:          store.NewLoginTransactions(store.LoginTransactionOptions{Secrets: site.secrets}),
+		Messages:        store.NewMessages(store.MessageOptions{Secrets: site.secrets}),
 		ValidatedTokens: store.NewValidatedTokens(site.redis, site.secrets, site.prefix),
 		BaseURL:         appURL,
 		APIAudience:     cmp.Or(site.opts.apiAudience, testClientID),

@@ -38,11 +38,11 @@ func (st *sessionStore) DeleteCtx(ctx context.Context, token string) error {
 // session and its token record, leaves the tombstone, and returns what
 // they held (so the caller can revoke the tokens and tidy the index, or
 // move them, rotation.go) and the session's remaining lifetime.
-var endScript = redis.NewScript(`
-if redis.call("EXISTS", KEYS[3]) == 1 then return false end
-local held = {redis.call("GET", KEYS[1]), redis.call("GET", KEYS[2]), redis.call("PTTL", KEYS[1])}
-redis.call("DEL", KEYS[1], KEYS[2])
-redis.call("SET", KEYS[3], "1", "PX", ARGV[1])
+var endScript = sessionScript(`
+if redis.call("EXISTS", ended) == 1 then return false end
+local held = {redis.call("GET", session), redis.call("GET", tokens), redis.call("PTTL", session)}
+redis.call("DEL", session, tokens)
+redis.call("SET", ended, "1", "PX", ARGV[1])
 return held`)
 
 // endedSession is what an ended session held, still sealed, and how long
@@ -54,8 +54,7 @@ type endedSession struct {
 }
 
 func (st *sessionStore) end(ctx context.Context, h string) (endedSession, error) {
-	keys := []string{st.keys.session(h), st.keys.tokens(h), st.keys.ended(h)}
-	held, err := endScript.Run(ctx, st.rdb, keys, st.tombstoneTTL.Milliseconds()).Slice()
+	held, err := endScript.Run(ctx, st.rdb, st.keys.ofSession(h).list(), st.tombstoneTTL.Milliseconds()).Slice()
 	if errors.Is(err, redis.Nil) {
 		return endedSession{h: h}, nil // ended already
 	}

@@ -3,9 +3,10 @@
 // user's session in Redis through scs, sealed at rest, under key names
 // that reveal nothing a visitor could present as a cookie.
 //
-// There is one code path. With no REDIS_URL the same code runs on an
-// embedded Redis (StartEmbedded); with Sentinel or Cluster it runs on
-// go-redis's client for those (OpenRedis). Both are in redis.go.
+// There is one code path, on any redis.UniversalClient: a standalone
+// Redis, Sentinel or Cluster (OpenRedis, in redis.go, reads REDIS_URL
+// for each), or an embedded Redis that the app's main starts itself, so
+// that this package lifts into another app with connect alone.
 package store
 
 import (

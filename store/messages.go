@@ -23,18 +23,24 @@ type Messages struct {
 // round trip through CONNECT's login page.
 const messageTTL = 10 * time.Minute
 
-// NewMessages keeps messages in a cookie sealed with secrets; secure as
-// for SessionOptions.
-func NewMessages(secrets *Secrets, secure bool) *Messages {
-	codecs := securecookie.CodecsFromPairs(secrets.cookieKeyPairs()...)
+// MessageOptions configure the message cookie.
+type MessageOptions struct {
+	// Secrets seal the cookie.
+	Secrets *Secrets
+	// Secure as for SessionOptions.
+	Secure bool
+	// CookieName names the cookie; empty means "connect_message". When
+	// Secure, the __Host- prefix is added to it.
+	CookieName string
+}
+
+// NewMessages keeps messages in a sealed cookie.
+func NewMessages(o MessageOptions) *Messages {
+	codecs := securecookie.CodecsFromPairs(o.Secrets.cookieKeyPairs()...)
 	for _, c := range codecs {
 		c.(*securecookie.SecureCookie).MaxAge(int(messageTTL.Seconds()))
 	}
-	name := "connect_message"
-	if secure {
-		name = "__Host-connect_message"
-	}
-	return &Messages{codecs: codecs, name: name, secure: secure}
+	return &Messages{codecs: codecs, name: cookieName(o.CookieName, "connect_message", o.Secure), secure: o.Secure}
 }
 
 // Set keeps msg for the next page this browser sees.

@@ -8,7 +8,7 @@ import (
 )
 
 func TestMessages(t *testing.T) {
-	m := NewMessages(secretsOf(t, testKey(0), nil), false)
+	m := NewMessages(MessageOptions{Secrets: secretsOf(t, testKey(0), nil)})
 	set := httptest.NewRecorder()
 	m.Set(set, "Tokens refreshed")
 	cookies := set.Result().Cookies()
@@ -42,7 +42,7 @@ func TestMessages(t *testing.T) {
 		}
 	})
 	t.Run("another secret cannot read it", func(t *testing.T) {
-		other := NewMessages(secretsOf(t, testKey(1), nil), false)
+		other := NewMessages(MessageOptions{Secrets: secretsOf(t, testKey(1), nil)})
 		if got := other.Pop(httptest.NewRecorder(), request(cookies[0])); got != "" {
 			t.Fatalf("Pop under another secret = %q, want none", got)
 		}

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -88,22 +87,6 @@ func parseRedisURL(rawURL, mode string) (func() redis.UniversalClient, error) {
 		return nil, fmt.Errorf("%s for REDIS_MODE %s; want %s", strings.TrimPrefix(err.Error(), "redis: "), cmp.Or(mode, "standalone"), want)
 	}
 	return open, nil
-}
-
-// StartEmbedded runs a Redis inside this process, for `go run .` with no
-// REDIS_URL: the app then runs the same store code, keys and scripts as
-// against a real Redis, and everything is lost on exit. It listens on a
-// free loopback port. stop closes the client and the server.
-func StartEmbedded() (rdb *redis.Client, stop func(), err error) {
-	mr := miniredis.NewMiniRedis()
-	// miniredis counts TTLs down only when told to; sessions, tombstones
-	// and refresh locks must expire on the wall clock as in Redis.
-	mr.ClockTTL(true)
-	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
-		return nil, nil, fmt.Errorf("start embedded Redis: %w", err)
-	}
-	rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	return rdb, func() { rdb.Close(); mr.Close() }, nil
 }
 
 // Ping reports whether Redis answers.

@@ -61,11 +61,11 @@ func (st *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 
 // commitScript writes a session unless it has been ended, with its token
 // record when given (a move, rotation.go), else moving that one's expiry.
-var commitScript = redis.NewScript(`
-if redis.call("EXISTS", KEYS[2]) == 1 then return 0 end
-redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
-if ARGV[3] ~= "" then redis.call("SET", KEYS[3], ARGV[3], "PX", ARGV[2])
-else redis.call("PEXPIRE", KEYS[3], ARGV[2]) end
+var commitScript = sessionScript(`
+if redis.call("EXISTS", ended) == 1 then return 0 end
+redis.call("SET", session, ARGV[1], "PX", ARGV[2])
+if ARGV[3] ~= "" then redis.call("SET", tokens, ARGV[3], "PX", ARGV[2])
+else redis.call("PEXPIRE", tokens, ARGV[2]) end
 return 1`)
 
 func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, deadline time.Time) error {
@@ -73,11 +73,9 @@ func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, d
 	if ttl <= 0 {
 		return st.DeleteCtx(ctx, token)
 	}
-	h := st.secrets.current().hashedName("session", token)
-	key := st.keys.session(h)
-	sealed := st.secrets.seal(b, key)
-	keys := []string{key, st.keys.ended(h), st.keys.tokens(h)}
-	written, err := commitScript.Run(ctx, st.rdb, keys, sealed, strconv.FormatInt(ttl, 10), "").Int()
+	keys := st.keys.ofSession(st.secrets.current().hashedName("session", token))
+	sealed := st.secrets.seal(b, keys.session)
+	written, err := commitScript.Run(ctx, st.rdb, keys.list(), sealed, strconv.FormatInt(ttl, 10), "").Int()
 	if err != nil {
 		return err
 	}

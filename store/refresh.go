@@ -59,15 +59,6 @@ type Refresh struct {
 	// Rejected is an access token CONNECT just answered 401 to; a record
 	// that still holds it must be refreshed.
 	Rejected string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
-
-func (rq Refresh) now() time.Time {
-	if rq.Now == nil {
-		return time.Now()
-	}
-	return rq.Now()
 }
 
 // FreshTokens returns this request's session's tokens, refreshed first if
@@ -79,7 +70,7 @@ func (s *Sessions) FreshTokens(ctx context.Context, rq Refresh) (TokenRecord, er
 	if err != nil {
 		return seen, err
 	}
-	due := rq.Force || connect.NeedsRefresh(seen.Tokens, rq.now(), rq.Margin) ||
+	due := rq.Force || connect.NeedsRefresh(seen.Tokens, s.now(), rq.Margin) ||
 		(rq.Rejected != "" && seen.Tokens.AccessToken == rq.Rejected)
 	if !due {
 		return seen, nil
@@ -132,7 +123,7 @@ func (s *Sessions) refreshLocked(ctx context.Context, rq Refresh, seen TokenReco
 	// A new ID token, if the refresh brought one, is in the new tokens:
 	// kept under the same compare-and-swap, not in the scs session, which
 	// a request in flight could write back older.
-	next := TokenRecord{Tokens: tokens, RefreshedAt: rq.now(), Refreshes: current.Refreshes + 1}
+	next := TokenRecord{Tokens: tokens, RefreshedAt: s.now(), Refreshes: current.Refreshes + 1}
 	stored, err := s.ReplaceTokens(ctx, current.Version, next)
 	if err != nil || !stored {
 		return s.refreshNotStored(ctx, rq, current, next, err)

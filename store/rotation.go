@@ -49,17 +49,17 @@ func (st *sessionStore) moveToCurrentSecret(ctx context.Context, token, oldH str
 		return nil, false, nil // ended or expired while we looked
 	}
 
-	moved := []string{st.keys.session(newH), st.keys.ended(newH), st.keys.tokens(newH)}
+	moved := st.keys.ofSession(newH)
 	var tokens []byte
 	if taken.token != nil {
 		// A record that does not open moves as none: pages that need the
 		// tokens then send the user to log in again.
 		if rec, err := st.secrets.openTokenValue(st.keys.tokens(oldH), taken.token); err == nil {
-			tokens, _ = st.secrets.tokenValue(moved[2], rec.Version, rec)
+			tokens, _ = st.secrets.tokenValue(moved.tokens, rec.Version, rec)
 		}
 	}
-	session := st.secrets.seal(b, moved[0])
-	written, err := commitScript.Run(ctx, st.rdb, moved, session, strconv.FormatInt(taken.ttl.Milliseconds(), 10), tokens).Int()
+	session := st.secrets.seal(b, moved.session)
+	written, err := commitScript.Run(ctx, st.rdb, moved.list(), session, strconv.FormatInt(taken.ttl.Milliseconds(), 10), tokens).Int()
 	if err != nil {
 		return nil, false, unavailable("move session to the new secret", err)
 	}

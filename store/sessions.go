@@ -37,19 +37,36 @@ type SessionOptions struct {
 	// browsers accept only on https, with Path=/ and no Domain: no other
 	// host and no plain-http page can set or read it.
 	Secure bool
+	// CookieName names the session cookie; empty means "session". When
+	// Secure, the __Host- prefix is added to it. A partner whose app has a
+	// "session" cookie of its own sets another name here.
+	CookieName string
 	// KeyPrefix starts every key; empty means DefaultKeyPrefix. Tests use
 	// one of their own so they can count their keys.
 	KeyPrefix string
+	// ErrorFunc answers a request whose session could not be loaded or
+	// saved (LoadAndSave); nil means a plain-text 503. It becomes
+	// Sessions.ErrorFunc.
+	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
+	// Now is the clock BeforeSave reads in LoadAndSave; nil means time.Now.
+	Now func() time.Time
 }
 
 // Sessions are the server-side sessions of logged-in users. The browser's
 // cookie holds only scs's random session token; claims and tokens stay in
 // Redis, sealed, under a name derived from the token by a keyed hash.
 type Sessions struct {
-	// Manager is the scs session manager; the app's session middleware
-	// loads and saves through it.
+	// Manager is the scs session manager; LoadAndSave loads and saves
+	// through it.
 	Manager *scs.SessionManager
+	// ErrorFunc answers a request whose session could not be loaded or
+	// saved, as scs's SessionManager.ErrorFunc does for its LoadAndSave;
+	// err wraps ErrUnavailable. Nil means a plain-text 503 "Service
+	// Unavailable". An app whose error page is built after its Sessions
+	// sets it then (handlers.New does), before serving.
+	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
 
+	now     func() time.Time
 	rdb     redis.UniversalClient
 	secrets *Secrets
 	keys    keyLayout
@@ -72,6 +89,9 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	if o.IdleTimeout <= 0 || o.Lifetime <= 0 {
 		return nil, errors.New("store: IdleTimeout and Lifetime must be more than zero")
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	keys := keyLayout{prefix: cmp.Or(o.KeyPrefix, DefaultKeyPrefix)}
 	index := sessionIndex{rdb: o.Redis, secrets: o.Secrets, keys: keys, lifetime: o.Lifetime, idleTimeout: o.IdleTimeout}
 	// A minute, or a tenth of the idle timeout when that is shorter: a
@@ -87,10 +107,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	// session on every request to move it.
 	m.IdleTimeout = 0
 	m.Lifetime = o.Lifetime
-	m.Cookie.Name = "session"
-	if o.Secure {
-		m.Cookie.Name = "__Host-session"
-	}
+	m.Cookie.Name = cookieName(o.CookieName, "session", o.Secure)
 	m.Cookie.Path = "/"
 	m.Cookie.HttpOnly = true
 	m.Cookie.SameSite = http.SameSiteLaxMode
@@ -98,9 +115,19 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	// Persistence is decided per session at login, from td_sls.
 	m.Cookie.Persist = false
 	return &Sessions{
-		Manager: m, rdb: o.Redis, secrets: o.Secrets, keys: keys, store: st, index: index,
+		Manager: m, ErrorFunc: o.ErrorFunc, now: o.Now, rdb: o.Redis, secrets: o.Secrets, keys: keys, store: st, index: index,
 		touchStep: step, newTokensTTL: min(o.IdleTimeout, o.Lifetime),
 	}, nil
+}
+
+// cookieName is a cookie's name: name, else def, with the __Host- prefix
+// when secure (see SessionOptions.Secure).
+func cookieName(name, def string, secure bool) string {
+	name = cmp.Or(name, def)
+	if secure {
+		return "__Host-" + name
+	}
+	return name
 }
 
 // User is what the session keeps about a logged-in user: enough to show

@@ -45,6 +45,7 @@ type storeOptions struct {
 	secrets     *Secrets
 	idleTimeout time.Duration
 	secure      bool
+	now         func() time.Time
 }
 
 func newTestStore(t *testing.T, rdb redis.UniversalClient, o storeOptions) *testStore {
@@ -62,7 +63,7 @@ func newTestStoreAt(t *testing.T, rdb redis.UniversalClient, prefix string, o st
 	if o.idleTimeout == 0 {
 		o.idleTimeout = 10 * time.Minute
 	}
-	s, err := NewSessions(SessionOptions{Redis: rdb, Secrets: o.secrets, IdleTimeout: o.idleTimeout, Lifetime: time.Hour, Secure: o.secure, KeyPrefix: prefix})
+	s, err := NewSessions(SessionOptions{Redis: rdb, Secrets: o.secrets, IdleTimeout: o.idleTimeout, Lifetime: time.Hour, Secure: o.secure, KeyPrefix: prefix, Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,11 +86,16 @@ func (s *Sessions) Tokens(ctx context.Context) (TokenRecord, error) {
 // replaceScript writes the new record only if the version is still the
 // one the caller read (and the record still exists). KEEPTTL: the record
 // keeps its session's expiry.
-var replaceScript = redis.NewScript(`
-local current = redis.call("GET", KEYS[1])
+var replaceScript = newScript(replaceKeys{tokens: "tokens"}.list(), `
+local current = redis.call("GET", tokens)
 if not current or string.match(current, "^(%d+):") ~= ARGV[1] then return 0 end
-redis.call("SET", KEYS[1], ARGV[2], "KEEPTTL")
+redis.call("SET", tokens, ARGV[2], "KEEPTTL")
 return 1`)
+
+// replaceKeys are replaceScript's keys: the session's token record.
+type replaceKeys struct{ tokens string }
+
+func (k replaceKeys) list() []string { return []string{k.tokens} }
 
 // ReplaceTokens stores rec as version old+1 if the stored version is still
 // old, and reports whether it did.
@@ -104,7 +109,7 @@ func (s *Sessions) ReplaceTokens(ctx context.Context, old int64, rec TokenRecord
 	if err != nil {
 		return false, err
 	}
-	n, err := replaceScript.Run(ctx, s.rdb, []string{key}, strconv.FormatInt(old, 10), value).Int()
+	n, err := replaceScript.Run(ctx, s.rdb, replaceKeys{tokens: key}.list(), strconv.FormatInt(old, 10), value).Int()
 	if err != nil {
 		return false, unavailable("replace tokens", err)
 	}
@@ -113,9 +118,14 @@ func (s *Sessions) ReplaceTokens(ctx context.Context, old int64, rec TokenRecord
 
 // unlockScript deletes the lock only if it still holds our random value:
 // a lock that expired and was taken by another instance stays theirs.
-var unlockScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+var unlockScript = newScript(unlockKeys{lock: "lock"}.list(), `
+if redis.call("GET", lock) == ARGV[1] then return redis.call("DEL", lock) end
 return 0`)
+
+// unlockKeys are unlockScript's keys: the session's refresh lock.
+type unlockKeys struct{ lock string }
+
+func (k unlockKeys) list() []string { return []string{k.lock} }
 
 // LockRefresh takes this session's refresh lock for at most ttl, if
 // nobody holds it, on every app instance at once. unlock releases it, but
@@ -136,7 +146,7 @@ func (s *Sessions) LockRefresh(ctx context.Context, ttl time.Duration) (unlock f
 	}
 	return func() {
 		// The request may be over; the lock must still be released.
-		unlockScript.Run(context.WithoutCancel(ctx), s.rdb, []string{key}, owner)
+		unlockScript.Run(context.WithoutCancel(ctx), s.rdb, unlockKeys{lock: key}.list(), owner)
 	}, true, nil
 }
 

@@ -53,26 +53,36 @@ type LoginTransactions struct {
 	now     func() time.Time
 }
 
-// NewLoginTransactions builds the store; secure as for SessionOptions.
-// Cookies are written with the current secret and read with either, so a
-// login in flight survives a rotation of SESSION_SECRET.
-func NewLoginTransactions(secrets *Secrets, secure bool, now func() time.Time) *LoginTransactions {
-	cs := sessions.NewCookieStore(secrets.cookieKeyPairs()...)
+// LoginTransactionOptions configure the login-transaction cookie.
+type LoginTransactionOptions struct {
+	// Secrets seal the cookie: written with the current secret and read
+	// with either, so a login in flight survives a rotation of
+	// SESSION_SECRET.
+	Secrets *Secrets
+	// Secure as for SessionOptions.
+	Secure bool
+	// CookieName names the cookie; empty means "connect_login". When
+	// Secure, the __Host- prefix is added to it.
+	CookieName string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewLoginTransactions builds the store.
+func NewLoginTransactions(o LoginTransactionOptions) *LoginTransactions {
+	cs := sessions.NewCookieStore(o.Secrets.cookieKeyPairs()...)
 	cs.MaxAge(int(transactionTTL.Seconds())) // cookie lifetime and signed timestamp alike
 	cs.Options.Path = "/"
 	cs.Options.HttpOnly = true
-	cs.Options.Secure = secure
+	cs.Options.Secure = o.Secure
 	// Lax, not Strict: the callback is a top-level navigation from
 	// CONNECT's site, and must carry this cookie.
 	cs.Options.SameSite = http.SameSiteLaxMode
-	name := "connect_login"
-	if secure {
-		name = "__Host-connect_login"
-	}
+	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &LoginTransactions{cookies: cs, name: name, now: now}
+	return &LoginTransactions{cookies: cs, name: cookieName(o.CookieName, "connect_login", o.Secure), now: now}
 }
 
 // Save adds a pending login to this browser's cookie.

@@ -22,7 +22,7 @@ func FuzzLoginTransactionCookie(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	logins := NewLoginTransactions(secrets, false, nil)
+	logins := NewLoginTransactions(LoginTransactionOptions{Secrets: secrets})
 	want := LoginTransaction{PendingLogin: connect.PendingLogin{State: "the-state", Nonce: "n", CodeVerifier: "v"}, ReturnTo: "/protected"}
 	saved := httptest.NewRecorder()
 	if err := logins.Save(saved, httptest.NewRequest(http.MethodGet, "/login", nil), want); err != nil {

@@ -47,7 +47,7 @@ func secretsOf(t *testing.T, current, previous []byte) *Secrets {
 
 func newTransactions(t *testing.T, now *time.Time) *LoginTransactions {
 	t.Helper()
-	return NewLoginTransactions(secretsOf(t, testKey(0), nil), false, func() time.Time { return *now })
+	return NewLoginTransactions(LoginTransactionOptions{Secrets: secretsOf(t, testKey(0), nil), Now: func() time.Time { return *now }})
 }
 
 func save(t *testing.T, lt *LoginTransactions, b *browser, state, returnTo string) {
@@ -140,7 +140,7 @@ func TestLoginTransactions(t *testing.T) {
 	})
 
 	t.Run("on https the cookie is Secure and __Host- prefixed", func(t *testing.T) {
-		lt := NewLoginTransactions(secretsOf(t, testKey(0), nil), true, nil)
+		lt := NewLoginTransactions(LoginTransactionOptions{Secrets: secretsOf(t, testKey(0), nil), Secure: true})
 		w := httptest.NewRecorder()
 		lt.Save(w, httptest.NewRequest(http.MethodGet, "/login", nil), LoginTransaction{PendingLogin: connect.PendingLogin{State: "s"}})
 		cookies := w.Result().Cookies()
@@ -165,7 +165,7 @@ func TestLoginTransactions(t *testing.T) {
 
 func TestLoginTransactionsSurviveASecretRotation(t *testing.T) {
 	old, next := testKey(0), testKey(1)
-	before := NewLoginTransactions(secretsOf(t, old, nil), false, nil)
+	before := NewLoginTransactions(LoginTransactionOptions{Secrets: secretsOf(t, old, nil)})
 	b := &browser{cookies: map[string]*http.Cookie{}}
 	w := httptest.NewRecorder()
 	if err := before.Save(w, b.request(), LoginTransaction{PendingLogin: connect.PendingLogin{State: "started-before"}, ReturnTo: "/profile"}); err != nil {
@@ -174,14 +174,14 @@ func TestLoginTransactionsSurviveASecretRotation(t *testing.T) {
 	b.keep(w)
 
 	t.Run("with the old secret as the previous one, the login completes", func(t *testing.T) {
-		rotated := NewLoginTransactions(secretsOf(t, next, old), false, nil)
+		rotated := NewLoginTransactions(LoginTransactionOptions{Secrets: secretsOf(t, next, old)})
 		tx, err := rotated.Take(httptest.NewRecorder(), b.request(), "started-before")
 		if err != nil || tx.ReturnTo != "/profile" {
 			t.Fatalf("Take after the rotation = %+v, %v; want the login started before it", tx, err)
 		}
 	})
 	t.Run("without it, the login has simply expired", func(t *testing.T) {
-		onlyNew := NewLoginTransactions(secretsOf(t, next, nil), false, nil)
+		onlyNew := NewLoginTransactions(LoginTransactionOptions{Secrets: secretsOf(t, next, nil)})
 		if _, err := onlyNew.Take(httptest.NewRecorder(), b.request(), "started-before"); !errors.Is(err, ErrNoTransaction) {
 			t.Fatalf("Take with only the new secret = %v, want ErrNoTransaction", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/telenordigital/connect-web-sample/store"
@@ -64,15 +65,19 @@ func Redis(t testing.TB) redis.UniversalClient {
 	return rdb
 }
 
-// Embedded returns a client of an embedded Redis of the test's own, the
-// one `go run .` uses without REDIS_URL, stopped at the end of the test.
+// Embedded returns a client of an embedded Redis of the test's own, as
+// `go run .` starts without REDIS_URL (main's startEmbeddedRedis), stopped
+// at the end of the test.
 func Embedded(t testing.TB) redis.UniversalClient {
 	t.Helper()
-	rdb, stop, err := store.StartEmbedded()
-	if err != nil {
-		t.Fatal(err)
+	mr := miniredis.NewMiniRedis()
+	// As main's: TTLs count down on the wall clock, as in Redis.
+	mr.ClockTTL(true)
+	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+		t.Fatalf("start embedded Redis: %v", err)
 	}
-	t.Cleanup(stop)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close(); mr.Close() })
 	return rdb
 }
 
