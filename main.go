@@ -99,6 +99,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.SecureCookies(),
+		ACRFloor:    cfg.ACRValues,
 	})
 	if err != nil {
 		return err

@@ -198,7 +198,7 @@ func (c *Client) Meets(claims Claims, acr string, maxAge time.Duration) bool {
 }
 
 func (c *Client) assurance(claims *Claims, acr string, maxAge time.Duration) error {
-	if acr != "" && !acrAtLeast(claims.ACR, acr) {
+	if acr != "" && !ACRAtLeast(claims.ACR, acr) {
 		return &ClaimError{Err: ErrInsufficientACR, Detail: fmt.Sprintf("level of assurance %q, at least %q required", claims.ACR, acr)}
 	}
 	if maxAge <= 0 {
@@ -229,13 +229,20 @@ func (c *Client) checkAudience(aud []string, azp string) error {
 	return nil
 }
 
-// acrAtLeast reports whether the level reached is at least the level asked
+// ACRAtLeast reports whether the level reached is at least the level asked
 // for. CONNECT's levels are small integers ("1", "2"); anything else does
-// not satisfy a request.
-func acrAtLeast(got, want string) bool {
-	g, err1 := strconv.Atoi(got)
-	w, err2 := strconv.Atoi(want)
-	return err1 == nil && err2 == nil && g >= w
+// not satisfy a request. A list of levels asks for the lowest of them.
+func ACRAtLeast(got, want string) bool {
+	g, err := strconv.Atoi(got)
+	if err != nil {
+		return false
+	}
+	for _, level := range strings.Fields(want) {
+		if w, err := strconv.Atoi(level); err == nil && g >= w {
+			return true
+		}
+	}
+	return false
 }
 
 // audience is the aud claim, which JWT allows as one string or an array.

@@ -57,6 +57,12 @@ func (web *Web) Callback() http.Handler {
 			web.RevokeTokens(r.Context(), login.Tokens)
 			return web.loginFailed(web.stepUpByAnotherUser(r))
 		}
+		if floor := web.opts.ACRValues; floor != "" && !connect.ACRAtLeast(login.Claims.ACR, floor) {
+			// Exchange held the ID token to what this login asked for; a
+			// login started before the floor was raised asked for less.
+			web.RevokeTokens(r.Context(), login.Tokens)
+			return web.loginFailed(&connect.ClaimError{Err: connect.ErrInsufficientACR, Detail: "below CONNECT_ACR_VALUES " + floor})
+		}
 		if missing := web.opts.Connect.MissingScopes(login.Tokens); len(missing) > 0 {
 			web.log(r.Context(), slog.LevelInfo, "CONNECT granted fewer scopes than requested", "missing", missing)
 		}

@@ -69,7 +69,12 @@ func (web *Web) loginOptions(r *http.Request, q url.Values) (connect.AuthOptions
 	switch acr := q.Get("acr"); acr {
 	case "":
 	case "1", "2":
-		opts.ACRValues = acr
+		// ACRValues is a floor: a login may ask for more, never for less.
+		// A lower level is raised to it without a word; the browser still
+		// goes to CONNECT.
+		if web.opts.ACRValues == "" || connect.ACRAtLeast(acr, web.opts.ACRValues) {
+			opts.ACRValues = acr
+		}
 	default:
 		return opts, fail(http.StatusBadRequest, "acr")
 	}

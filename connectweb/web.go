@@ -45,8 +45,11 @@ type Options struct {
 	// Paths are where Mount puts the flow's handlers; the zero value is
 	// DefaultPaths, the URIs registered with CONNECT.
 	Paths Paths
-	// ACRValues (CONNECT_ACR_VALUES) is asked for at every login; a
-	// login may ask for more, as a step-up does.
+	// ACRValues (CONNECT_ACR_VALUES) is the floor: asked for at every
+	// login, which may ask for more (a step-up) but never for less. A
+	// login whose ID token comes back below it gets no session. Give the
+	// same value to store.SessionOptions.ACRFloor, so a session from before
+	// a raised floor is logged out too.
 	ACRValues string
 	// SSO is true when the client is registered with single sign-on: only
 	// then is "log out everywhere" (CONNECT's end-session) offered.

@@ -76,6 +76,8 @@ type siteOptions struct {
 	apiAudience string
 	// uiLocales is CONNECT_UI_LOCALES; empty sends the visitor's language.
 	uiLocales string
+	// acrValues is CONNECT_ACR_VALUES, the floor of every login.
+	acrValues string
 }
 
 // testClock is the app's clock: real time, moved forward by the test to
@@ -170,7 +172,7 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		t.Fatal(err)
 	}
 	sessions, err := store.NewSessions(store.SessionOptions{Redis: site.redis, Secrets: site.secrets,
-		IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, KeyPrefix: site.prefix, Now: site.clock.Now})
+		IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, KeyPrefix: site.prefix, Now: site.clock.Now, ACRFloor: site.opts.acrValues})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +202,7 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		StandInURL:    site.issuer.URL,
 		RepositoryURL: site.opts.repositoryURL,
 		UILocales:     site.opts.uiLocales,
+		ACRValues:     site.opts.acrValues,
 		SSO:           true,
 		RefreshMargin: time.Minute,
 		StepUpMaxAge:  5 * time.Minute,

@@ -160,3 +160,25 @@ func TestStepUpAsksForTheLoggedInUser(t *testing.T) {
 		})
 	}
 }
+
+// TestACRValuesIsAFloor: with CONNECT_ACR_VALUES=2, a login may not ask
+// for less, and an answer below it makes no session.
+func TestACRValuesIsAFloor(t *testing.T) {
+	site := newTestSite(t, siteOptions{acrValues: "2"})
+	t.Run("?acr=1 is raised to the floor, and the browser still goes to CONNECT", func(t *testing.T) {
+		authorize := newBrowser(t).startLogin(site, "acr=1")
+		if got := query(t, authorize, "acr_values"); got != "2" {
+			t.Errorf("GET /login?acr=1 asked CONNECT for acr_values=%q, want the floor, 2", got)
+		}
+	})
+	t.Run("an ID token below the floor gets the refusal page and no session", func(t *testing.T) {
+		site.provider.SetFaults(localconnect.Faults{IDTokenClaims: map[string]any{"acr": "1"}})
+		defer site.provider.SetFaults(localconnect.Faults{})
+		b := newBrowser(t)
+		r := b.submitLogin(b.startLogin(site, ""), url.Values{"user": {testUser().Sub}, "password": {testUser().Password}, "action": {"login"}})
+		wantStatus(t, "POST stand-in login with password", r, http.StatusFound)
+		callback := b.get(r.location)
+		wantStatus(t, "callback with acr=1 under a floor of 2", callback, http.StatusForbidden)
+		wantStatus(t, "GET /protected after the refused login", b.get(site.app.URL+"/protected"), http.StatusFound)
+	})
+}

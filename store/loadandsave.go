@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/telenordigital/connect-web-sample/connect"
 )
 
 // loadedKey marks a request context whose session LoadAndSave loaded.
@@ -47,6 +48,10 @@ func (s *Sessions) LoadAndSave(next http.Handler) http.Handler {
 		ctx, err := m.Load(r.Context(), token)
 		if err != nil {
 			s.fail(w, r, fmt.Errorf("%w: load session: %v", ErrUnavailable, err))
+			return
+		}
+		if err := s.endIfOutlived(ctx); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		withSession := r.WithContext(context.WithValue(ctx, loadedKey{}, true))
@@ -142,3 +147,24 @@ func (sw *sessionWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (sw *sessionWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
+
+// endIfOutlived ends a loaded session that is past its sealed limits: its
+// lifetime (the deadline scs sealed with it), its idle timeout (the last
+// save it sealed), or the level of assurance the app now demands. Redis's
+// expiry normally removes such a session first; this check is what holds
+// when it does not, for a value someone made persistent or restored.
+func (s *Sessions) endIfOutlived(ctx context.Context) error {
+	u, ok := s.CurrentUser(ctx)
+	if !ok {
+		return nil
+	}
+	now := s.now()
+	outlived := now.After(s.Manager.Deadline(ctx)) || now.Sub(u.LastSeen) > s.maxIdle ||
+		(s.acrFloor != "" && !connect.ACRAtLeast(u.Claims.ACR, s.acrFloor))
+	if !outlived {
+		return nil
+	}
+	// The tokens go with the session; they expire at CONNECT anyway.
+	_, err := s.LogOut(ctx)
+	return err
+}

@@ -154,9 +154,9 @@ func TestLoadAndSave(t *testing.T) {
 	})
 
 	t.Run("a session ended while the request ran keeps the page, without a cookie", func(t *testing.T) {
-		// An hour on: the page view is due to move the idle timeout, so
+		// Half an hour on: the page view is due to move the idle timeout, so
 		// it saves, and finds the session ended.
-		s := newTestStore(t, rdb, storeOptions{idleTimeout: 2 * time.Hour, now: func() time.Time { return time.Now().Add(time.Hour) }})
+		s := newTestStore(t, rdb, storeOptions{idleTimeout: 2 * time.Hour, now: func() time.Time { return time.Now().Add(30 * time.Minute) }})
 		token := s.logIn(t, testClaims)
 		resp := serve(s, token, func(w http.ResponseWriter, r *http.Request) {
 			if n, err := s.EndSessions(r.Context(), testClaims.SessionID, ""); err != nil || n != 1 {

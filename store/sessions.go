@@ -50,6 +50,10 @@ type SessionOptions struct {
 	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
 	// Now is the clock BeforeSave reads in LoadAndSave; nil means time.Now.
 	Now func() time.Time
+	// ACRFloor is the lowest level of assurance a session may hold
+	// (CONNECT_ACR_VALUES): one that began below it, before the floor was
+	// raised, counts as logged out at its next load.
+	ACRFloor string
 }
 
 // Sessions are the server-side sessions of logged-in users. The browser's
@@ -68,6 +72,10 @@ type Sessions struct {
 
 	now     func() time.Time
 	rdb     redis.UniversalClient
+	// maxIdle and acrFloor are what a loaded session must still meet
+	// (LoadAndSave), whatever Redis's expiry says.
+	maxIdle  time.Duration
+	acrFloor string
 	secrets *Secrets
 	keys    keyLayout
 	store   *sessionStore
@@ -117,6 +125,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	return &Sessions{
 		Manager: m, ErrorFunc: o.ErrorFunc, now: o.Now, rdb: o.Redis, secrets: o.Secrets, keys: keys, store: st, index: index,
 		touchStep: step, newTokensTTL: min(o.IdleTimeout, o.Lifetime),
+		maxIdle: o.IdleTimeout + step, acrFloor: o.ACRFloor,
 	}, nil
 }
 

@@ -46,6 +46,7 @@ type storeOptions struct {
 	idleTimeout time.Duration
 	secure      bool
 	now         func() time.Time
+	acrFloor    string
 }
 
 func newTestStore(t *testing.T, rdb redis.UniversalClient, o storeOptions) *testStore {
@@ -63,7 +64,7 @@ func newTestStoreAt(t *testing.T, rdb redis.UniversalClient, prefix string, o st
 	if o.idleTimeout == 0 {
 		o.idleTimeout = 10 * time.Minute
 	}
-	s, err := NewSessions(SessionOptions{Redis: rdb, Secrets: o.secrets, IdleTimeout: o.idleTimeout, Lifetime: time.Hour, Secure: o.secure, KeyPrefix: prefix, Now: o.now})
+	s, err := NewSessions(SessionOptions{Redis: rdb, Secrets: o.secrets, IdleTimeout: o.idleTimeout, Lifetime: time.Hour, Secure: o.secure, KeyPrefix: prefix, Now: o.now, ACRFloor: o.acrFloor})
 	if err != nil {
 		t.Fatal(err)
 	}
