@@ -10,8 +10,8 @@ import (
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
-// Callback is GET /connect/oauth2callback, the redirect URI (steps 5 to 9
-// of CONNECT's guide): CONNECT sends the browser here with a code (or an
+// Callback is GET /connect/oauth2callback, the redirect URI (steps 7 to 9
+// and 11 of CONNECT's guide): CONNECT sends the browser here with a code (or an
 // error) and the state.
 //
 // The order matters. First the state is matched to a login this browser

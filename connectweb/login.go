@@ -14,7 +14,7 @@ import (
 // address is at most 254 characters.
 const maxLoginHintLength = 254
 
-// Login is GET /login: it starts a login at CONNECT (steps 3 and 4 of
+// Login is GET /login: it starts a login at CONNECT (steps 5 and 6 of
 // CONNECT's guide). The state, nonce and PKCE verifier of this attempt go
 // into the login-transaction cookie, and the browser goes to CONNECT's
 // authorization endpoint.

@@ -62,8 +62,8 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	// Failed shows a failure: the error page. nil writes Failure.Error()
-	// as plain text with its status.
+	// Failed shows a failure: the error page. nil writes the status and
+	// the failure's code as plain text, never its cause.
 	Failed func(w http.ResponseWriter, r *http.Request, f *Failure)
 	// LoggedOut shows the page CONNECT returns the browser to after a
 	// logout. nil writes a line of plain text.
@@ -134,7 +134,9 @@ func New(o Options) (*Web, error) {
 		o.Now = time.Now
 	}
 	if o.Failed == nil {
-		o.Failed = func(w http.ResponseWriter, r *http.Request, f *Failure) { http.Error(w, f.Error(), f.Status) }
+		o.Failed = func(w http.ResponseWriter, r *http.Request, f *Failure) {
+			http.Error(w, http.StatusText(f.Status)+" ("+f.Code+")", f.Status)
+		}
 	}
 	if o.LoggedOut == nil {
 		o.LoggedOut = plainLoggedOut

@@ -1,8 +1,9 @@
 // Command minimal is a small net/http site that gains CONNECT ID login:
 // a public home page, a protected /orders page, and the wiring of connect,
 // store and connectweb. docs/integrate.md walks through it, by the step
-// numbers of CONNECT's guide. Run `go run .` (the app and its stand-in),
-// then `go run ./examples/minimal` and open http://localhost:8083.
+// numbers of CONNECT's guide. With a Redis on localhost:6379, run `go run .`
+// (the app and its stand-in), then `go run ./examples/minimal`, and open
+// http://localhost:8083.
 package main
 
 import (
@@ -68,10 +69,10 @@ func newSite(s settings) (handler http.Handler, listen string, err error) {
 		return nil, "", fmt.Errorf("SESSION_SECRET: %w", err)
 	}
 
-	// Step 1: sessions live in Redis; the cookie holds only a random id.
+	// Sessions live in Redis; the cookie holds only a random id.
 	rdb, err := store.OpenRedis(s.redisURL, "")
 	if err != nil {
-		return nil, "", fmt.Errorf("REDIS_URL: %w", err)
+		return nil, "", err
 	}
 	sessions, err := store.NewSessions(store.SessionOptions{
 		Redis: rdb, Secrets: secrets, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour,
@@ -81,7 +82,7 @@ func newSite(s settings) (handler http.Handler, listen string, err error) {
 		return nil, "", err
 	}
 
-	// Step 2: the client registered with CONNECT, and its redirect URIs.
+	// Steps 1 to 4: the client registered with CONNECT, its redirect URIs.
 	client, err := connect.New(connect.Config{
 		Issuer: s.issuer, ClientID: s.clientID, ClientSecret: s.clientSecret,
 		RedirectURL:           s.baseURL + connectweb.DefaultPaths.Callback,
@@ -92,7 +93,7 @@ func newSite(s settings) (handler http.Handler, listen string, err error) {
 		return nil, "", err
 	}
 
-	// Steps 3 to 12: login, callback, refresh and both logouts, with
+	// Steps 5 to 12: login, callback, refresh and both logouts, with
 	// plain-text pages; the full app plugs its own into these hooks.
 	web, err := connectweb.New(connectweb.Options{
 		Connect: client, Sessions: sessions, SSO: true,
