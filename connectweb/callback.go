@@ -22,13 +22,14 @@ import (
 func (web *Web) Callback() http.Handler {
 	return web.handle(func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		tx, err := web.opts.Logins.Take(w, r, q.Get("state"))
+		state := q.Get("state")
+		tx, err := web.opts.Logins.Take(w, r, state)
 		if err == nil && tx.Logout {
 			err = store.ErrNoTransaction
 		}
 		if errors.Is(err, store.ErrNoTransaction) {
 			web.count("callback", "refused", "no_matching_login")
-			return &Failure{Status: http.StatusBadRequest, Code: "no_pending_login", Err: err}
+			return web.noPendingLogin(w, r, state, err)
 		}
 		if err != nil {
 			return web.loginFailed(err)
@@ -43,6 +44,21 @@ func (web *Web) Callback() http.Handler {
 			web.count("callback", "refused", "no_code")
 			return fail(http.StatusBadRequest, "no_code")
 		}
+
+		// The code is exchanged once, by the first request of it.
+		won, err := web.opts.Sessions.ClaimCallback(r.Context(), state, tx.Expires())
+		if err != nil {
+			return web.loginFailed(err)
+		}
+		if !won {
+			return web.followCallback(w, r, state)
+		}
+		loggedIn := false
+		defer func() {
+			if !loggedIn {
+				web.opts.Sessions.ReleaseCallback(r.Context(), state)
+			}
+		}()
 
 		login, err := web.opts.Connect.Exchange(r.Context(), code, tx.PendingLogin)
 		if err != nil {
@@ -77,6 +93,11 @@ func (web *Web) Callback() http.Handler {
 		}
 		// A login that replaces one (a step-up) leaves no grant behind.
 		web.RevokeTokens(r.Context(), replaced)
+		loggedIn = true
+		if err := web.opts.Sessions.CallbackDone(r.Context(), state, tx.ReturnTo); err != nil {
+			// The login stands; only a second request of it cannot follow.
+			web.log(r.Context(), slog.LevelWarn, "callback outcome not recorded", "error", err)
+		}
 		web.count("callback", "completed", "")
 		if slices.Contains(login.Claims.AMR, "SSO") {
 			// The user saw no page at CONNECT: say why, or a login that
@@ -86,6 +107,42 @@ func (web *Web) Callback() http.Handler {
 		http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
 		return nil
 	})
+}
+
+// noPendingLogin answers a callback whose state matches no login of this
+// browser: already used (Back after logging in, a reload), expired, or
+// unknown. A browser that is logged in goes on where that login went, if
+// it finished lately, else to Options.LoggedInHome, without a word and
+// without asking CONNECT anything; anyone else gets the page that says
+// the login expired.
+func (web *Web) noPendingLogin(w http.ResponseWriter, r *http.Request, state string, cause error) error {
+	if _, loggedIn := web.opts.Sessions.CurrentUser(r.Context()); !loggedIn {
+		return &Failure{Status: http.StatusBadRequest, Code: "no_pending_login", Err: cause}
+	}
+	next := web.opts.LoggedInHome
+	if outcome, err := web.opts.Sessions.FinishedCallback(r.Context(), state); err == nil && outcome != nil {
+		next = outcome.ReturnTo
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// followCallback answers a second request of a callback another request
+// claimed: once that one has logged the user in, this one sets the same
+// session cookie and sends the browser to the same place, since the
+// browser may have dropped the first answer (a double click cancels the
+// first request).
+func (web *Web) followCallback(w http.ResponseWriter, r *http.Request, state string) error {
+	outcome, err := web.opts.Sessions.AwaitCallback(r.Context(), state)
+	if err != nil {
+		return web.loginFailed(err)
+	}
+	if outcome == nil { // the first request failed, or took too long
+		return &Failure{Status: http.StatusBadRequest, Code: "no_pending_login", Err: store.ErrNoTransaction}
+	}
+	web.opts.Sessions.UseSession(w, outcome)
+	http.Redirect(w, r, outcome.ReturnTo, http.StatusSeeOther)
+	return nil
 }
 
 // loginFailed counts a login that failed after CONNECT sent a code, by

@@ -59,6 +59,9 @@ type Options struct {
 	RefreshMargin time.Duration
 	// StepUp is the level a sensitive page demands, and how recent.
 	StepUp StepUpRule
+	// LoggedInHome is where a logged-in browser goes from a callback it
+	// already used (Back after logging in); "" means "/".
+	LoggedInHome string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
@@ -132,6 +135,9 @@ func New(o Options) (*Web, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.LoggedInHome == "" {
+		o.LoggedInHome = "/"
 	}
 	if o.Failed == nil {
 		o.Failed = func(w http.ResponseWriter, r *http.Request, f *Failure) {

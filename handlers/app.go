@@ -159,6 +159,7 @@ func newApp(o Options, templates templateCache) (*App, error) {
 		SSO:           o.SSO,
 		RefreshMargin: o.RefreshMargin,
 		StepUp:        connectweb.StepUpRule{ACR: stepUpACR, MaxAge: o.StepUpMaxAge},
+		LoggedInHome:  "/protected",
 		Now:           o.Now,
 		Failed:        app.showFailure,
 		LoggedOut:     app.showLoggedOut,

@@ -202,12 +202,55 @@ func TestCallbackRefusesWhatItCannotMatch(t *testing.T) {
 	t.Run("a replayed callback redeems nothing a second time", func(t *testing.T) {
 		site := newTestSite(t, siteOptions{})
 		b := newBrowser(t)
-		callback := b.loginAt(b.startLogin(site, ""), testUser().Sub, true, "login").location
+		callback := b.loginAt(b.startLogin(site, "return_to=/profile"), testUser().Sub, true, "login").location
 		wantStatus(t, "first callback", b.get(callback), http.StatusSeeOther)
+		// Back after logging in: the logged-in browser goes on where the
+		// login went, with no error page.
 		r := b.get(callback)
-		wantStatus(t, "replayed callback", r, http.StatusBadRequest)
+		wantStatus(t, "the callback again, logged in", r, http.StatusSeeOther)
+		if !strings.HasSuffix(r.location, "/profile") {
+			t.Errorf("the callback again sent the browser to %q, want the login's /profile", r.location)
+		}
+		// Another browser replaying the URL has no login to match.
+		wantStatus(t, "the callback in another browser", newBrowser(t).get(callback), http.StatusBadRequest)
 		if n := site.provider.Count("token"); n != 1 {
 			t.Errorf("token endpoint called %d times, want 1", n)
+		}
+	})
+
+	t.Run("two requests of one callback log in once, and both carry the session", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{})
+		b := newBrowser(t)
+		callback := b.loginAt(b.startLogin(site, "return_to=/session"), testUser().Sub, true, "login").location
+		// A double click: both requests carry the same login cookie.
+		var cookies []string
+		for _, c := range b.client.Jar.Cookies(mustParse(t, site.app.URL)) {
+			cookies = append(cookies, c.Name+"="+c.Value)
+		}
+		answers := make(chan response, 2)
+		for range 2 {
+			go func() { answers <- newBrowser(t).sending("Cookie", strings.Join(cookies, "; ")).get(callback) }()
+		}
+		for range 2 {
+			r := <-answers
+			if r.status != http.StatusSeeOther || !strings.HasSuffix(r.location, "/session") {
+				t.Fatalf("a callback request = %d to %q, want 303 to /session\n%s", r.status, r.location, r.body)
+			}
+			// Each answer alone must log the browser in: either may be
+			// the one the browser keeps.
+			var session *browser
+			for _, c := range r.cookies {
+				if c.Name == "session" {
+					session = newBrowser(t).sending("Cookie", "session="+c.Value)
+				}
+			}
+			if session == nil {
+				t.Fatalf("a callback answer set no session cookie: %v", r.cookies)
+			}
+			wantStatus(t, "GET /protected with one answer's cookie", session.get(site.app.URL+"/protected"), http.StatusOK)
+		}
+		if n := site.provider.Count("token"); n != 1 {
+			t.Errorf("token endpoint called %d times, want once for one code", n)
 		}
 	})
 
@@ -401,4 +444,12 @@ func query(t *testing.T, rawURL, key string) string {
 		t.Fatal(err)
 	}
 	return u.Query().Get(key)
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

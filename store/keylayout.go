@@ -24,6 +24,7 @@ func (k keyLayout) bySID(h string) string          { return k.prefix + "sid:" + 
 func (k keyLayout) bySub(h string) string          { return k.prefix + "sub:" + h }
 func (k keyLayout) logoutJTI(h string) string      { return k.prefix + "logout-jti:" + h }
 func (k keyLayout) validatedToken(h string) string { return k.prefix + "api-token:" + h }
+func (k keyLayout) callback(h string) string       { return k.prefix + "callback:" + h }
 
 // sessionKeys are the keys of one session that its scripts (commitScript,
 // endScript) touch together, all in one Cluster slot.

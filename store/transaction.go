@@ -44,6 +44,9 @@ type LoginTransaction struct {
 	Everywhere bool `json:"everywhere,omitempty"`
 }
 
+// Expires is when this round trip's state stops being accepted.
+func (tx LoginTransaction) Expires() time.Time { return tx.StartedAt.Add(transactionTTL) }
+
 // LoginTransactions keep pending logins in a signed and encrypted cookie,
 // keyed by state, so that a browser with two tabs can run two logins and an
 // anonymous visitor costs Redis nothing.
