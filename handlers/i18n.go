@@ -80,8 +80,8 @@ func loadCatalogues(files fs.FS) (map[string]catalogue, error) {
 		}
 		c := catalogue{text: make(map[string]string, len(file.Messages)), localizer: i18n.NewLocalizer(bundle, lang)}
 		for _, m := range file.Messages {
-			if m.One != "" {
-				continue // plural: count asks the localizer
+			if m.Zero+m.One+m.Two+m.Few+m.Many != "" {
+				continue // plural: count asks the localizer for the form
 			}
 			text, err := c.localizer.Localize(&i18n.LocalizeConfig{MessageID: m.ID, TemplateParser: literally})
 			if err != nil {
