@@ -9,7 +9,7 @@ import (
 // guideStep is one step of CONNECT's web integration guide
 // (connect-integration-guide.txt): where this app shows it, which files do
 // it, and what the app does there beyond it. Its words are in the
-// catalogues under guide.N.title and guide.N.summary (text_en.go).
+// catalogues under guide.N.title and guide.N.summary (locales/en.toml).
 type guideStep struct {
 	Number int
 	// Links are the pages or sections of this app that show the step; the

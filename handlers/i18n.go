@@ -2,14 +2,20 @@ package handlers
 
 import (
 	"context"
+	"embed"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	i18ntemplate "github.com/nicksnyder/go-i18n/v2/i18n/template"
 	"github.com/telenordigital/connect-web-sample/connectweb"
 	"golang.org/x/text/language"
 )
@@ -17,9 +23,10 @@ import (
 // The site speaks English and Norwegian Bokmål. Each visitor gets the
 // language they chose with the switcher (GET /lang, remembered in a
 // cookie), else the best match for their browser's Accept-Language, else
-// English. Every word a page shows comes from one catalogue per language
-// (text_en.go, text_nb.go), by key; templates are parsed once per
-// language at start, so a page view looks nothing up but a map entry.
+// English. Every word a page shows comes from one go-i18n message file
+// per language (locales/en.toml, locales/nb.toml), by key; templates are
+// parsed once per language at start with the words written in, so a page
+// view looks nothing up but a map entry for a text with page data in it.
 
 // Languages the site speaks; the first is the default.
 var languages = []language.Tag{language.English, language.MustParse("nb")}
@@ -28,8 +35,73 @@ var languages = []language.Tag{language.English, language.MustParse("nb")}
 // treats Nynorsk and plain "no" as close enough to Bokmål.
 var languageMatcher = language.NewMatcher(languages)
 
-// catalogues are the site's words by language: text_en.go, text_nb.go.
-var catalogues = map[string]map[string]string{"en": english, "nb": norwegian}
+//go:embed locales/*.toml
+var localeFiles embed.FS
+
+// catalogues are the site's words by language, read from localeFiles when
+// the program starts. The files are part of the binary, so one that does
+// not load is a bug that TestCatalogues reports, like a bad regexp.
+var catalogues = mustLoadCatalogues(localeFiles)
+
+// catalogue is one language's words. Texts are Go format strings (%s, %d),
+// not go-i18n templates: every call site passes its values positionally,
+// and the texts are written into html/template sources, where a {{ would
+// be an action. So go-i18n reads them as they are (IdentityParser) and T
+// puts the values in with fmt.Sprintf.
+type catalogue struct {
+	// text is every message that has one form, looked up once at load.
+	text map[string]string
+	// localizer picks the CLDR plural form (one, other) of the messages
+	// that have several, which depends on the count at hand.
+	localizer *i18n.Localizer
+}
+
+// literally reads a message as it is written: no template actions.
+var literally = i18ntemplate.IdentityParser{}
+
+// loadCatalogues reads locales/{lang}.toml for each of languages with
+// go-i18n.
+func loadCatalogues(files fs.FS) (map[string]catalogue, error) {
+	bundle := i18n.NewBundle(languages[0])
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	out := map[string]catalogue{}
+	var errs []error
+	for _, tag := range languages {
+		lang := tag.String()
+		name := "locales/" + lang + ".toml"
+		src, err := fs.ReadFile(files, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		file, err := bundle.ParseMessageFileBytes(src, name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		c := catalogue{text: make(map[string]string, len(file.Messages)), localizer: i18n.NewLocalizer(bundle, lang)}
+		for _, m := range file.Messages {
+			if m.Zero+m.One+m.Two+m.Few+m.Many != "" {
+				continue // plural: count asks the localizer for the form
+			}
+			text, err := c.localizer.Localize(&i18n.LocalizeConfig{MessageID: m.ID, TemplateParser: literally})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+			c.text[m.ID] = text
+		}
+		out[lang] = c
+	}
+	return out, errors.Join(errs...)
+}
+
+func mustLoadCatalogues(files fs.FS) map[string]catalogue {
+	c, err := loadCatalogues(files)
+	if err != nil {
+		panic("handlers: load message files: " + err.Error())
+	}
+	return c
+}
 
 // langCookie remembers the switcher's choice.
 const langCookie = "lang"
@@ -110,16 +182,16 @@ func (app *App) uiLocales(r *http.Request) string {
 // translator says things in one language.
 type translator struct {
 	lang string
-	text map[string]string
+	catalogue
 }
 
 func translatorFor(lang string) translator {
-	return translator{lang: lang, text: catalogues[lang]}
+	return translator{lang: lang, catalogue: catalogues[lang]}
 }
 
 // T is the text under key, with args put in as by fmt.Sprintf. A key that
-// is missing shows as itself, which the catalogue test makes impossible
-// for the keys the code uses.
+// is missing shows as itself, which TestKeysInUse makes impossible for
+// the keys the code uses.
 func (t translator) T(key string, args ...any) string {
 	s, ok := t.text[key]
 	if !ok {
@@ -266,10 +338,16 @@ func (t translator) ago(now, tm time.Time) string {
 	return t.T("time.ago", t.duration(d.Truncate(time.Minute)))
 }
 
-// count is n of a unit, in the singular or the plural.
+// count is n of a unit, in the plural form the language's CLDR rules
+// give n: unit.minute's one ("%d minute") or other ("%d minutes").
 func (t translator) count(n int, unit string) string {
-	if n == 1 {
-		return t.T("unit."+unit+".one", n)
+	key := "unit." + unit
+	if t.localizer == nil {
+		return key
 	}
-	return t.T("unit."+unit+".other", n)
+	format, err := t.localizer.Localize(&i18n.LocalizeConfig{MessageID: key, PluralCount: n, TemplateParser: literally})
+	if err != nil {
+		return key
+	}
+	return fmt.Sprintf(format, n)
 }

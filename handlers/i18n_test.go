@@ -5,6 +5,7 @@ import (
 	"html"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/templates"
 )
@@ -57,25 +60,84 @@ func unbalanced(text string) string {
 	return ""
 }
 
-func TestCatalogues(t *testing.T) {
-	langs := slices.Sorted(func(yield func(string) bool) {
-		for lang := range catalogues {
-			if !yield(lang) {
-				return
+// messageTexts are the texts of one language's message file, read with
+// go-i18n as the site reads them, by key; the forms of a plural text are
+// under key#one and key#other.
+func messageTexts(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	name := "locales/" + lang + ".toml"
+	src, err := fs.ReadFile(localeFiles, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := i18n.ParseMessageFileBytes(src, name, map[string]i18n.UnmarshalFunc{"toml": toml.Unmarshal})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	texts := map[string]string{}
+	for _, m := range file.Messages {
+		if _, dup := texts[m.ID]; dup {
+			t.Errorf("%s has %q twice", name, m.ID)
+		}
+		forms := map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many}
+		plural := false
+		for form, text := range forms {
+			if text != "" {
+				texts[m.ID+"#"+form] = text
+				plural = true
 			}
 		}
-	})
+		if plural {
+			texts[m.ID+"#other"] = m.Other
+		} else {
+			texts[m.ID] = m.Other
+		}
+	}
+	return texts
+}
+
+// pluralForms are the CLDR plural forms of each language's cardinal
+// numbers: what a plural text must have, and all it may have.
+var pluralForms = map[string][]string{"en": {"one", "other"}, "nb": {"one", "other"}}
+
+func TestCatalogues(t *testing.T) {
+	if _, err := loadCatalogues(localeFiles); err != nil {
+		t.Fatalf("the message files do not load: %v", err)
+	}
+	langs := slices.Sorted(maps.Keys(catalogues))
 	if !slices.Equal(langs, []string{"en", "nb"}) {
 		t.Fatalf("catalogues are %v, want [en nb]", langs)
 	}
+	files := map[string]map[string]string{}
+	for _, lang := range langs {
+		files[lang] = messageTexts(t, lang)
+	}
+	english, norwegian := files["en"], files["nb"]
 
 	t.Run("both languages have the same keys", func(t *testing.T) {
 		for _, lang := range langs {
 			for _, other := range langs {
-				for key := range catalogues[other] {
-					if _, ok := catalogues[lang][key]; !ok {
-						t.Errorf("%s has no %q (%s has it)", lang, key, other)
+				for key := range files[other] {
+					if _, ok := files[lang][key]; !ok {
+						t.Errorf("locales/%s.toml has no %q (locales/%s.toml has it)", lang, key, other)
 					}
+				}
+			}
+		}
+	})
+
+	t.Run("a plural text has the forms of its language and no others", func(t *testing.T) {
+		for _, lang := range langs {
+			stems := map[string][]string{}
+			for key := range files[lang] {
+				if stem, form, ok := strings.Cut(key, "#"); ok {
+					stems[stem] = append(stems[stem], form)
+				}
+			}
+			for stem, forms := range stems {
+				slices.Sort(forms)
+				if want := pluralForms[lang]; !slices.Equal(forms, want) {
+					t.Errorf("%s %q has the forms %v, want %v", lang, stem, forms, want)
 				}
 			}
 		}
@@ -83,7 +145,7 @@ func TestCatalogues(t *testing.T) {
 
 	t.Run("no text is empty", func(t *testing.T) {
 		for _, lang := range langs {
-			for key, text := range catalogues[lang] {
+			for key, text := range files[lang] {
 				if strings.TrimSpace(text) == "" {
 					t.Errorf("%s %q is empty", lang, key)
 				}
@@ -105,9 +167,9 @@ func TestCatalogues(t *testing.T) {
 
 	t.Run("no text holds a template action", func(t *testing.T) {
 		for _, lang := range langs {
-			for key, text := range catalogues[lang] {
-				if strings.Contains(text, "{{") {
-					t.Errorf("%s %q holds {{: the text is written into the template and would be parsed as an action", lang, key)
+			for key, text := range files[lang] {
+				if strings.Contains(text, "{{") || strings.Contains(text, "}}") {
+					t.Errorf("%s %q holds {{ or }}: the text is written into the template and would be parsed as an action", lang, key)
 				}
 			}
 		}
@@ -115,7 +177,7 @@ func TestCatalogues(t *testing.T) {
 
 	t.Run("only _html texts hold markup, and theirs is balanced", func(t *testing.T) {
 		for _, lang := range langs {
-			for key, text := range catalogues[lang] {
+			for key, text := range files[lang] {
 				if !strings.HasSuffix(key, "_html") {
 					if markupTag.MatchString(text) {
 						t.Errorf("%s %q holds markup, which would be shown escaped: name it %s_html", lang, key, key)
@@ -142,13 +204,42 @@ func TestCatalogues(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("the site reads each text as the file writes it", func(t *testing.T) {
+		for _, lang := range langs {
+			tr := translatorFor(lang)
+			for key, want := range files[lang] {
+				if strings.Contains(key, "#") {
+					continue // plural: TestDatesAndDurations
+				}
+				if got := tr.text[key]; got != want {
+					t.Errorf("%s %q: got %q, want %q", lang, key, got, want)
+				}
+			}
+		}
+	})
+}
+
+// messageKeys are the keys of the English message file, a plural text's
+// once.
+func messageKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	for key := range messageTexts(t, "en") {
+		stem, _, _ := strings.Cut(key, "#")
+		if !slices.Contains(keys, stem) {
+			keys = append(keys, stem)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // catalogueKey is how the code names a text: "error.not_found",
 // "guide.3.title". Its first part is one the catalogues use.
-func catalogueKey() *regexp.Regexp {
+func catalogueKey(t *testing.T) *regexp.Regexp {
 	var parts []string
-	for key := range english {
+	for _, key := range messageKeys(t) {
 		part, _, _ := strings.Cut(key, ".")
 		if !slices.Contains(parts, part) {
 			parts = append(parts, part)
@@ -222,10 +313,10 @@ func keysInUse(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	literal := catalogueKey()
+	literal := catalogueKey(t)
 	beyondStem := regexp.MustCompile(`^guide\.\d+\.beyond\.\d+$`)
 	for _, file := range files {
-		if strings.HasSuffix(file, "_test.go") || strings.HasPrefix(file, "text_") {
+		if strings.HasSuffix(file, "_test.go") {
 			continue
 		}
 		src, err := os.ReadFile(file)
@@ -244,8 +335,7 @@ func keysInUse(t *testing.T) map[string]string {
 				}
 			case key == "unit.":
 				for _, unit := range []string{"second", "minute", "hour", "day"} {
-					use("unit."+unit+".one", where)
-					use("unit."+unit+".other", where)
+					use("unit."+unit, where)
 				}
 			case key == "guide.":
 				// guide.N.title and .summary: from guideSteps, below.
@@ -312,27 +402,32 @@ func TestKeysInUse(t *testing.T) {
 	t.Run("the scan finds the keys of every page", func(t *testing.T) {
 		// A broken pattern would find nothing and pass everything.
 		for _, key := range []string{"home.heading", "step.marker_html", "error.not_found.title", "guide.13.summary",
-			"setup.curl.revoke.then", "setup.curl.introspect.title", "month.12", "unit.day.other", "scopes.note_openid", "message.silent_login"} {
+			"setup.curl.revoke.then", "setup.curl.introspect.title", "month.12", "unit.day", "scopes.note_openid", "message.silent_login"} {
 			if _, ok := used[key]; !ok {
 				t.Errorf("keysInUse did not find %q", key)
 			}
 		}
 	})
 
-	t.Run("every key the code uses is in both catalogues", func(t *testing.T) {
+	t.Run("every key the code uses is in both message files", func(t *testing.T) {
 		for _, lang := range []string{"en", "nb"} {
+			keys := map[string]bool{}
+			for key := range messageTexts(t, lang) {
+				stem, _, _ := strings.Cut(key, "#")
+				keys[stem] = true
+			}
 			for key, where := range used {
-				if _, ok := catalogues[lang][key]; !ok {
-					t.Errorf("%s uses %q, which the %s catalogue does not have", where, key, lang)
+				if !keys[key] {
+					t.Errorf("%s uses %q, which locales/%s.toml does not have", where, key, lang)
 				}
 			}
 		}
 	})
 
-	t.Run("every text of the catalogues is used", func(t *testing.T) {
-		for key := range english {
+	t.Run("every text of the message files is used", func(t *testing.T) {
+		for _, key := range messageKeys(t) {
 			if _, ok := used[key]; !ok {
-				t.Errorf("%q is in the catalogues, but no page uses it", key)
+				t.Errorf("%q is in the message files, but no page uses it", key)
 			}
 		}
 	})
@@ -442,15 +537,15 @@ func wantLanguage(t *testing.T, what string, page response, lang, key string) {
 		t.Errorf("%s: a text was given the wrong arguments: %q", what, page.body[i:min(i+40, len(page.body))])
 	}
 	text := html.UnescapeString(page.body)
-	if want := catalogues[lang][key]; !strings.Contains(text, want) {
+	if want := catalogues[lang].text[key]; !strings.Contains(text, want) {
 		t.Errorf("%s: the page does not say %q (%s)", what, want, key)
 	}
 	other := "nb"
 	if lang == "nb" {
 		other = "en"
 	}
-	for k, s := range catalogues[other] {
-		if len(s) >= 20 && s != catalogues[lang][k] && !strings.Contains(s, "%") && strings.Contains(text, s) {
+	for k, s := range catalogues[other].text {
+		if len(s) >= 20 && s != catalogues[lang].text[k] && !strings.Contains(s, "%") && strings.Contains(text, s) {
 			t.Errorf("%s: the %s page holds the %s text of %q: %q", what, lang, other, k, s)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 
 // knownScopes are CONNECT's scopes for a web client, and the userinfo
 // claims each gives (CONNECT.md, "Scopes and claims"). Note is a
-// catalogue key (text_en.go).
+// catalogue key (locales/en.toml).
 var knownScopes = []struct {
 	Name   string
 	Claims []string
