@@ -185,6 +185,8 @@ var codeMap = []struct{ Path, What string }{
 	{"handlers/", "guide.code.3"},
 	{"connect/", "guide.code.4"},
 	{"store/", "guide.code.5"},
+	{"connectweb/", "guide.code.10"},
+	{"docs/integrate.md", "guide.code.11"},
 	{"config/", "guide.code.6"},
 	{"localconnect/", "guide.code.7"},
 	{"e2e/", "guide.code.8"},
