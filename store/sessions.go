@@ -70,16 +70,16 @@ type Sessions struct {
 	// sets it then (handlers.New does), before serving.
 	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
 
-	now     func() time.Time
-	rdb     redis.UniversalClient
+	now func() time.Time
+	rdb redis.UniversalClient
 	// maxIdle and acrFloor are what a loaded session must still meet
 	// (LoadAndSave), whatever Redis's expiry says.
 	maxIdle  time.Duration
 	acrFloor string
-	secrets *Secrets
-	keys    keyLayout
-	store   *sessionStore
-	index   sessionIndex
+	secrets  *Secrets
+	keys     keyLayout
+	store    *sessionStore
+	index    sessionIndex
 	// touchStep is how often at most a page view that changed nothing
 	// saves the session, to move its idle timeout on (see BeforeSave).
 	touchStep time.Duration
