@@ -500,6 +500,10 @@ func (r *reader) sessionSecret(name string) ([]byte, bool) {
 		r.errorf(name, "must be at least %d bytes, got %d (generate one with: openssl rand -base64 48)", minSecretLen, len(s))
 		return nil, false
 	}
+	if weakness := secretWeakness(s); weakness != "" {
+		r.errorf(name, "%s (generate one with: openssl rand -base64 48)", weakness)
+		return nil, false
+	}
 	return []byte(s), false
 }
 
@@ -507,11 +511,15 @@ func (r *reader) sessionSecret(name string) ([]byte, bool) {
 // It only makes sense next to a SESSION_SECRET of the operator's own.
 func (r *reader) previousSessionSecret(name string, c *Config) []byte {
 	s := r.value(name)
+	weakness := secretWeakness(s)
 	switch {
 	case s == "":
 		return nil
 	case len(s) < minSecretLen:
 		r.errorf(name, "must be at least %d bytes, got %d: it must be the SESSION_SECRET used before the rotation", minSecretLen, len(s))
+	case weakness != "":
+		// Keeping it would keep its sessions as weak as it is.
+		r.errorf(name, "%s: leave it empty (sessions made under it end) and keep SESSION_SECRET one made with: openssl rand -base64 48", weakness)
 	case c.RandomSessionSecret:
 		r.errorf(name, "needs SESSION_SECRET set to the new secret; a rotation replaces one secret of yours with another")
 	case s == string(c.SessionSecret):

@@ -114,8 +114,8 @@ func TestLoadWithEverythingSet(t *testing.T) {
 		"APP_BASE_URL":                   "https://sample.example.com/",
 		"APP_LISTEN":                     "127.0.0.1:9000",
 		"REDIS_URL":                      "rediss://:pw@redis.example.com:6380/2",
-		"SESSION_SECRET":                 strings.Repeat("k", 40),
-		"SESSION_SECRET_PREVIOUS":        strings.Repeat("o", 40),
+		"SESSION_SECRET":                 strongSecret,
+		"SESSION_SECRET_PREVIOUS":        strongPreviousSecret,
 		"REDIS_MODE":                     "standalone",
 		"METRICS_LISTEN":                 "127.0.0.1:9091",
 		"TRUSTED_PROXIES":                "10.0.0.0/8, 192.0.2.7",
@@ -154,9 +154,9 @@ func TestLoadWithEverythingSet(t *testing.T) {
 		{"BaseURL", c.BaseURL.String(), "https://sample.example.com"},
 		{"Listen", c.Listen, "127.0.0.1:9000"},
 		{"RedisURL", c.RedisURL, "rediss://:pw@redis.example.com:6380/2"},
-		{"SessionSecret", string(c.SessionSecret), strings.Repeat("k", 40)},
+		{"SessionSecret", string(c.SessionSecret), strongSecret},
 		{"RandomSessionSecret", c.RandomSessionSecret, false},
-		{"PreviousSessionSecret", string(c.PreviousSessionSecret), strings.Repeat("o", 40)},
+		{"PreviousSessionSecret", string(c.PreviousSessionSecret), strongPreviousSecret},
 		{"RedisMode", c.RedisMode, "standalone"},
 		{"MetricsListen", c.MetricsListen, "127.0.0.1:9091"},
 		{"TrustedProxies", fmt.Sprint(c.TrustedProxies), "[10.0.0.0/8 192.0.2.7/32]"},
@@ -296,11 +296,11 @@ func TestLoadRejectsBadValues(t *testing.T) {
 			`config: REDIS_MODE: must be standalone or cluster or sentinel, got "ring"`},
 		{"a short session secret", map[string]string{"SESSION_SECRET": "twelve bytes"},
 			`config: SESSION_SECRET: must be at least 32 bytes, got 12 (generate one with: openssl rand -base64 48)`},
-		{"a previous secret without a new one", map[string]string{"SESSION_SECRET_PREVIOUS": strings.Repeat("o", 32)},
+		{"a previous secret without a new one", map[string]string{"SESSION_SECRET_PREVIOUS": strongPreviousSecret},
 			`config: SESSION_SECRET_PREVIOUS: needs SESSION_SECRET set to the new secret; a rotation replaces one secret of yours with another`},
-		{"a previous secret equal to the new one", map[string]string{"SESSION_SECRET": strings.Repeat("o", 32), "SESSION_SECRET_PREVIOUS": strings.Repeat("o", 32)},
+		{"a previous secret equal to the new one", map[string]string{"SESSION_SECRET": strongSecret, "SESSION_SECRET_PREVIOUS": strongSecret},
 			`config: SESSION_SECRET_PREVIOUS: is the same as SESSION_SECRET; after a rotation it holds the old secret`},
-		{"a short previous secret", map[string]string{"SESSION_SECRET": strings.Repeat("o", 32), "SESSION_SECRET_PREVIOUS": "short"},
+		{"a short previous secret", map[string]string{"SESSION_SECRET": strongSecret, "SESSION_SECRET_PREVIOUS": "short"},
 			`config: SESSION_SECRET_PREVIOUS: must be at least 32 bytes, got 5: it must be the SESSION_SECRET used before the rotation`},
 		{"a metrics address without a port", map[string]string{"METRICS_LISTEN": "localhost"},
 			`config: METRICS_LISTEN: must be host:port such as :8081 or 127.0.0.1:8081, got "localhost"`},
@@ -464,7 +464,7 @@ func TestParseEnvLine(t *testing.T) {
 }
 
 func TestWarnings(t *testing.T) {
-	secret := strings.Repeat("s", 32)
+	secret := strongSecret
 	production := map[string]string{
 		"CONNECT_ISSUER":    "https://connect.telenordigital.com/oauth",
 		"CONNECT_CLIENT_ID": "partner-web",
@@ -694,7 +694,7 @@ func TestSetupPageIsForDevelopmentOnly(t *testing.T) {
 	realConnect := map[string]string{
 		"CONNECT_ISSUER":    "https://connect.telenordigital.com/oauth",
 		"CONNECT_CLIENT_ID": "partner-web",
-		"SESSION_SECRET":    strings.Repeat("s", 32),
+		"SESSION_SECRET":    strongSecret,
 	}
 	tests := []struct {
 		name    string

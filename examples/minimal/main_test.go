@@ -50,7 +50,7 @@ func TestTheShopLogsInRefreshesAndLogsOut(t *testing.T) {
 	handler, _, err := newSite(settingsFrom(env{
 		"CONNECT_ISSUER":   connectSrv.URL + "/oauth",
 		"REDIS_URL":        redisURL(t),
-		"SESSION_SECRET":   strings.Repeat("example test secret ", 3),
+		"SESSION_SECRET":   "lwDGuwQeQWpQdwkOnNR2LeZLk4L9dRFGb9j6SSpFx3yBcP2jX+2wGnBUOOk0RtnL", // openssl rand -base64 48, for this test only
 		"EXAMPLE_BASE_URL": shop.URL,
 	}.get))
 	if err != nil {
