@@ -100,6 +100,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.SecureCookies(),
 		ACRFloor:    cfg.ACRValues,
+		// A device ended from /sessions must authenticate afresh.
+		EndedSessionMemory: cfg.EndedSessionMemory,
 	})
 	if err != nil {
 		return err
@@ -141,16 +143,17 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			BackchannelLogoutURL:  cfg.BackchannelLogoutURL(),
 			InsecureBaseURL:       cfg.InsecureBaseURL(),
 		},
-		Scopes:        cfg.Scopes,
-		Warnings:      cfg.Warnings(),
-		StandInURL:    standInURL,
-		RepositoryURL: cfg.RepositoryURL,
-		SSO:           cfg.SSO,
-		ACRValues:     cfg.ACRValues,
-		UILocales:     cfg.UILocales,
-		EmbeddedRedis: cfg.RedisURL == "",
-		RefreshMargin: cfg.RefreshMargin,
-		StepUpMaxAge:  cfg.StepUpMaxAge,
+		Scopes:             cfg.Scopes,
+		Warnings:           cfg.Warnings(),
+		StandInURL:         standInURL,
+		RepositoryURL:      cfg.RepositoryURL,
+		SSO:                cfg.SSO,
+		ACRValues:          cfg.ACRValues,
+		UILocales:          cfg.UILocales,
+		EmbeddedRedis:      cfg.RedisURL == "",
+		RefreshMargin:      cfg.RefreshMargin,
+		StepUpMaxAge:       cfg.StepUpMaxAge,
+		EndedSessionMemory: cfg.EndedSessionMemory,
 
 		ServeSetupPage:      cfg.ServeSetupPage(),
 		TrustedProxies:      cfg.TrustedProxies,

@@ -81,6 +81,9 @@ type Config struct {
 	RefreshMargin time.Duration
 	// StepUpMaxAge is how recent an LoA2 authentication /stepup accepts.
 	StepUpMaxAge time.Duration
+	// EndedSessionMemory is how long a device whose session was ended from
+	// /sessions must authenticate afresh before SSO lets it back in.
+	EndedSessionMemory time.Duration
 	// LocalConnectAccessTokenTTL is the lifetime of the stand-in's access
 	// tokens.
 	LocalConnectAccessTokenTTL time.Duration
@@ -170,6 +173,7 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 	c.LocalConnectClients = r.localConnectClients("LOCAL_CONNECT_CLIENTS", c.ClientID, c.UsesStandIn())
 	c.RefreshMargin = r.duration("CONNECT_REFRESH_MARGIN")
 	c.StepUpMaxAge = r.duration("STEPUP_MAX_AGE")
+	c.EndedSessionMemory = r.duration("ENDED_SESSION_MEMORY")
 	c.LocalConnectAccessTokenTTL = r.duration("LOCAL_CONNECT_ACCESS_TOKEN_TTL")
 	c.LogLevel = r.logLevel("LOG_LEVEL")
 	c.LogFormat = r.oneOf("LOG_FORMAT", "text", "json")

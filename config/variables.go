@@ -43,6 +43,7 @@ func Variables() []Variable {
 		{"LOCAL_CONNECT_CLIENTS", DefaultLocalConnectClients, "more clients the stand-in registers beside the app's, so another app can log in against it: id=...,secret=...,redirect=...,post_logout=...,backchannel=..., clients separated by ;; none for none"},
 		{"CONNECT_REFRESH_MARGIN", "60s", "refresh tokens this long before the access token expires"},
 		{"STEPUP_MAX_AGE", "5m", "how recent a password (LoA2) login /stepup accepts"},
+		{"ENDED_SESSION_MEMORY", "24h", "how long a CONNECT session (sid) ended from /sessions must authenticate afresh (prompt=login) before single sign-on is accepted from it again"},
 		{"LOCAL_CONNECT_ACCESS_TOKEN_TTL", "2m", "lifetime of the stand-in's access tokens, short so a demo shows refresh"},
 		{"LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"LOG_FORMAT", "text", "text, or json for production"},

@@ -27,6 +27,9 @@ type AuthOptions struct {
 	UILocales string
 	// LoginHint prefills the username (phone number or e-mail).
 	LoginHint string
+	// Reauthenticate asks for a fresh authentication whatever CONNECT's
+	// session: prompt=login and max_age=0.
+	Reauthenticate bool
 }
 
 // PendingLogin is what the app must remember, for this browser only, between
@@ -71,7 +74,11 @@ func (c *Client) AuthorizationURL(ctx context.Context, opts AuthOptions) (string
 		{"ui_locales", opts.UILocales},
 		{"login_hint", opts.LoginHint},
 	}
-	if pending.MaxAge > 0 {
+	switch {
+	case opts.Reauthenticate:
+		optional[0].value = "login"
+		optional = append(optional, struct{ name, value string }{"max_age", "0"})
+	case pending.MaxAge > 0:
 		optional = append(optional, struct{ name, value string }{"max_age", strconv.Itoa(int(pending.MaxAge.Seconds()))})
 	}
 	for _, o := range optional {

@@ -73,6 +73,16 @@ func (web *Web) Callback() http.Handler {
 			web.RevokeTokens(r.Context(), login.Tokens)
 			return web.loginFailed(web.stepUpByAnotherUser(r))
 		}
+		if endedAt, ended, err := web.opts.Sessions.EndedAt(r.Context(), login.Claims.SessionID); err != nil {
+			web.RevokeTokens(r.Context(), login.Tokens)
+			return web.loginFailed(err)
+		} else if ended && login.Claims.AuthTime.Time().Before(endedAt) {
+			// This device's session here was ended from the sessions page,
+			// and CONNECT let it back in with the authentication from
+			// before: it must authenticate afresh.
+			web.RevokeTokens(r.Context(), login.Tokens)
+			return web.reauthenticate(w, r, tx)
+		}
 		if floor := web.opts.ACRValues; floor != "" && !connect.ACRAtLeast(login.Claims.ACR, floor) {
 			// Exchange held the ID token to what this login asked for; a
 			// login started before the floor was raised asked for less.
@@ -143,6 +153,26 @@ func (web *Web) followCallback(w http.ResponseWriter, r *http.Request, state str
 	web.opts.Sessions.UseSession(w, outcome)
 	http.Redirect(w, r, outcome.ReturnTo, http.StatusSeeOther)
 	return nil
+}
+
+// reauthenticate sends a device whose session was ended back to CONNECT
+// once, for a fresh authentication (prompt=login, max_age=0) at level 2 at
+// least, so a mobile-network login cannot pass it silently. A stale answer
+// to that gets the refusal page, never another round: a clock that is off
+// must not make a loop.
+func (web *Web) reauthenticate(w http.ResponseWriter, r *http.Request, tx store.LoginTransaction) error {
+	if tx.Reauthentication {
+		return web.loginFailed(&Failure{Status: http.StatusForbidden, Code: "ended_device", Reason: "ended_session"})
+	}
+	web.count("callback", "refused", "reauthenticate")
+	acr := "2"
+	if connect.ACRAtLeast(web.opts.ACRValues, "3") {
+		acr = web.opts.ACRValues
+	}
+	opts := connect.AuthOptions{ACRValues: acr, Reauthenticate: true, UILocales: web.opts.UILocales(r)}
+	return web.startLogin(w, r, opts, store.LoginTransaction{
+		ReturnTo: tx.ReturnTo, StepUp: tx.StepUp, Subject: tx.Subject, Reauthentication: true,
+	})
 }
 
 // loginFailed counts a login that failed after CONNECT sent a code, by

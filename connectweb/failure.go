@@ -149,7 +149,7 @@ func FailureReasons() []string {
 	for _, row := range failures {
 		reasons = append(reasons, row.reason)
 	}
-	reasons = append(reasons, "another_user", "other")
+	reasons = append(reasons, "another_user", "ended_session", "other")
 	slices.Sort(reasons)
 	return slices.Compact(reasons)
 }

@@ -67,6 +67,10 @@ type Options struct {
 	RefreshMargin time.Duration
 	// StepUpMaxAge is how recent the LoA2 authentication /stepup demands is.
 	StepUpMaxAge time.Duration
+	// EndedSessionMemory is how long a device whose session was ended on
+	// /sessions must authenticate afresh (store.SessionOptions has it too);
+	// the page says so.
+	EndedSessionMemory time.Duration
 	// ServeSetupPage serves /setup; without it /setup is a plain 404, since
 	// it shows the client's registration and the start-up warnings.
 	ServeSetupPage bool

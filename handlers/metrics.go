@@ -81,7 +81,7 @@ func NewMetrics() *Metrics {
 	for _, reason := range connectweb.FailureReasons() {
 		m.loginsFailed.WithLabelValues(reason)
 	}
-	for _, reason := range []string{"no_matching_login", "no_code"} {
+	for _, reason := range []string{"no_matching_login", "no_code", "reauthenticate"} {
 		m.callbacksRefused.WithLabelValues(reason)
 	}
 	for _, outcome := range []string{"ok", "ended", "unavailable", "failed"} {

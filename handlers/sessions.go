@@ -14,8 +14,11 @@ import (
 // session they do not recognise.
 //
 // Each device's CONNECT session is its own. Ending a session here ends it
-// in this app and revokes its tokens; with single sign-on the device can
-// still log in again silently until its CONNECT session ends too.
+// in this app and revokes its tokens, and remembers the device's CONNECT
+// session (sid) for ENDED_SESSION_MEMORY: until then, single sign-on from
+// it is not enough, and the device must authenticate afresh
+// (connectweb/callback.go). Without a sid from CONNECT there is nothing to
+// recognise the device by, and the page says it may come back.
 
 // handleSessions is GET /sessions: this user's active sessions.
 func (app *App) handleSessions(w http.ResponseWriter, r *http.Request) error {
@@ -23,13 +26,15 @@ func (app *App) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	app.render(w, r, http.StatusOK, "sessions.html", sessionsPage{Sessions: sessions, Now: app.Now()})
+	app.render(w, r, http.StatusOK, "sessions.html", sessionsPage{Sessions: sessions, Now: app.Now(), EndedMemory: app.EndedSessionMemory})
 	return nil
 }
 
 type sessionsPage struct {
 	Sessions []store.ActiveSession
 	Now      time.Time
+	// EndedMemory is how long an ended device must authenticate afresh.
+	EndedMemory time.Duration
 }
 
 // Others reports whether there is a session besides this browser's.

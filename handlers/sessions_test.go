@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telenordigital/connect-web-sample/localconnect"
 )
@@ -134,5 +135,66 @@ func TestSessionsAndDevices(t *testing.T) {
 		if r.status != http.StatusFound {
 			t.Fatalf("POST /sessions/end without a login = %d, want a redirect to the login", r.status)
 		}
+	})
+}
+
+// TestAnEndedDeviceMustAuthenticateAgain: ending another device's session
+// keeps it out. Its next click finds CONNECT's single sign-on, which
+// would log it straight back in; the app sends it back to CONNECT once
+// for a fresh password login, and refuses a stale answer to that.
+func TestAnEndedDeviceMustAuthenticateAgain(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	// endPhone logs laptop and phone in and ends the phone's session from
+	// the laptop, then follows the phone's next click to the callback of
+	// CONNECT's silent answer, and returns the app's answer to it.
+	endPhone := func(t *testing.T, user localconnect.User) (phone *browser, callback response) {
+		laptop, phone := newBrowserAs(t, firefoxOnLinux), newBrowserAs(t, safariOnIPhone)
+		laptop.logInAs(site, "/protected", user, true)
+		phone.logInAs(site, "/protected", user, true)
+		// auth_time is in whole seconds: the end must come after it.
+		time.Sleep(1100 * time.Millisecond)
+		ids := sessionIDs(laptop.get(site.app.URL + "/sessions").body)
+		if len(ids) != 1 {
+			t.Fatalf("the laptop's sessions page offers to end %d sessions, want the phone's", len(ids))
+		}
+		wantStatus(t, "end the phone's session", laptop.post(site.app.URL+"/sessions/end", url.Values{"session": ids}), http.StatusSeeOther)
+
+		r := phone.get(site.app.URL + "/protected")
+		wantStatus(t, "the phone's next click", r, http.StatusFound)
+		r = phone.get(phone.get(r.location).location) // /login, then CONNECT
+		wantStatus(t, "CONNECT's single sign-on answer", r, http.StatusFound)
+		return phone, phone.get(r.location)
+	}
+
+	t.Run("single sign-on is sent back for a fresh password login, which gets in", func(t *testing.T) {
+		user := localconnect.DefaultUsers()[0]
+		phone, r := endPhone(t, user)
+		wantStatus(t, "the callback of the silent answer", r, http.StatusFound)
+		for param, want := range map[string]string{"prompt": "login", "max_age": "0", "acr_values": "2"} {
+			if got := query(t, r.location, param); got != want {
+				t.Errorf("the fresh login asks %s=%q, want %q", param, got, want)
+			}
+		}
+		if n := len(sessionIDs(phone.get(site.app.URL + "/sessions").body)); n != 0 {
+			t.Errorf("the phone is logged in before authenticating afresh")
+		}
+		login := phone.submitLogin(r.location, url.Values{"user": {user.Sub}, "password": {user.Password}, "action": {"login"}})
+		wantStatus(t, "the password login at CONNECT", login, http.StatusFound)
+		wantStatus(t, "its callback", phone.get(login.location), http.StatusSeeOther)
+		wantStatus(t, "GET /protected after the fresh login", phone.get(site.app.URL+"/protected"), http.StatusOK)
+	})
+
+	t.Run("a stale answer to the fresh login gets the refusal page, not another round", func(t *testing.T) {
+		user := localconnect.DefaultUsers()[1]
+		phone, r := endPhone(t, user)
+		wantStatus(t, "the callback of the silent answer", r, http.StatusFound)
+		// A CONNECT (or a clock) that answers with the old authentication.
+		site.provider.SetFaults(localconnect.Faults{IDTokenClaims: map[string]any{"auth_time": time.Now().Add(-time.Hour).Unix()}})
+		defer site.provider.SetFaults(localconnect.Faults{})
+		login := phone.submitLogin(r.location, url.Values{"user": {user.Sub}, "password": {user.Password}, "action": {"login"}})
+		wantStatus(t, "the password login at CONNECT", login, http.StatusFound)
+		refused := phone.get(login.location)
+		wantStatus(t, "the callback of a stale answer", refused, http.StatusForbidden)
+		wantStatus(t, "GET /protected after the refusal", phone.get(site.app.URL+"/protected"), http.StatusFound)
 	})
 }

@@ -172,7 +172,8 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		t.Fatal(err)
 	}
 	sessions, err := store.NewSessions(store.SessionOptions{Redis: site.redis, Secrets: site.secrets,
-		IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, KeyPrefix: site.prefix, Now: site.clock.Now, ACRFloor: site.opts.acrValues})
+		IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, KeyPrefix: site.prefix, Now: site.clock.Now, ACRFloor: site.opts.acrValues,
+		EndedSessionMemory: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,16 +198,17 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 			BackchannelLogoutURL:  appURL + "/connect/backchannellogout",
 			InsecureBaseURL:       site.opts.insecureBaseURL,
 		},
-		Warnings:      site.opts.warnings,
-		Scopes:        scopes,
-		StandInURL:    site.issuer.URL,
-		RepositoryURL: site.opts.repositoryURL,
-		UILocales:     site.opts.uiLocales,
-		ACRValues:     site.opts.acrValues,
-		SSO:           true,
-		RefreshMargin: time.Minute,
-		StepUpMaxAge:  5 * time.Minute,
-		Now:           site.clock.Now,
+		Warnings:           site.opts.warnings,
+		Scopes:             scopes,
+		StandInURL:         site.issuer.URL,
+		RepositoryURL:      site.opts.repositoryURL,
+		UILocales:          site.opts.uiLocales,
+		ACRValues:          site.opts.acrValues,
+		SSO:                true,
+		RefreshMargin:      time.Minute,
+		StepUpMaxAge:       5 * time.Minute,
+		EndedSessionMemory: 24 * time.Hour,
+		Now:                site.clock.Now,
 
 		ServeSetupPage:      !site.opts.noSetupPage,
 		RateLimitPerAddress: site.opts.rateLimitPerAddress,

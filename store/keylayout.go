@@ -25,6 +25,7 @@ func (k keyLayout) bySub(h string) string          { return k.prefix + "sub:" + 
 func (k keyLayout) logoutJTI(h string) string      { return k.prefix + "logout-jti:" + h }
 func (k keyLayout) validatedToken(h string) string { return k.prefix + "api-token:" + h }
 func (k keyLayout) callback(h string) string       { return k.prefix + "callback:" + h }
+func (k keyLayout) endedSID(h string) string       { return k.prefix + "ended-sid:" + h }
 
 // sessionKeys are the keys of one session that its scripts (commitScript,
 // endScript) touch together, all in one Cluster slot.

@@ -50,6 +50,10 @@ type SessionOptions struct {
 	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
 	// Now is the clock BeforeSave reads in LoadAndSave; nil means time.Now.
 	Now func() time.Time
+	// EndedSessionMemory is how long a CONNECT session (sid) whose session
+	// here was ended from the sessions page is remembered (EndedAt); zero
+	// remembers nothing.
+	EndedSessionMemory time.Duration
 	// ACRFloor is the lowest level of assurance a session may hold
 	// (CONNECT_ACR_VALUES): one that began below it, before the floor was
 	// raised, counts as logged out at its next load.
@@ -74,12 +78,13 @@ type Sessions struct {
 	rdb redis.UniversalClient
 	// maxIdle and acrFloor are what a loaded session must still meet
 	// (LoadAndSave), whatever Redis's expiry says.
-	maxIdle  time.Duration
-	acrFloor string
-	secrets  *Secrets
-	keys     keyLayout
-	store    *sessionStore
-	index    sessionIndex
+	maxIdle     time.Duration
+	acrFloor    string
+	endedMemory time.Duration
+	secrets     *Secrets
+	keys        keyLayout
+	store       *sessionStore
+	index       sessionIndex
 	// touchStep is how often at most a page view that changed nothing
 	// saves the session, to move its idle timeout on (see BeforeSave).
 	touchStep time.Duration
@@ -125,7 +130,7 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	return &Sessions{
 		Manager: m, ErrorFunc: o.ErrorFunc, now: o.Now, rdb: o.Redis, secrets: o.Secrets, keys: keys, store: st, index: index,
 		touchStep: step, newTokensTTL: min(o.IdleTimeout, o.Lifetime),
-		maxIdle: o.IdleTimeout + step, acrFloor: o.ACRFloor,
+		maxIdle: o.IdleTimeout + step, acrFloor: o.ACRFloor, endedMemory: o.EndedSessionMemory,
 	}, nil
 }
 
@@ -398,7 +403,10 @@ func (s *Sessions) End(ctx context.Context, id string) (connect.TokenSet, bool, 
 	}
 	for _, a := range sessions {
 		if a.ID == id && !a.Current {
-			tokens, _, err := s.endByName(ctx, a.name)
+			tokens, u, err := s.endByName(ctx, a.name)
+			if err == nil {
+				err = s.rememberEnded(ctx, u)
+			}
 			return tokens, true, err
 		}
 	}
@@ -417,7 +425,10 @@ func (s *Sessions) EndOthers(ctx context.Context) ([]connect.TokenSet, error) {
 		if a.Current {
 			continue
 		}
-		tokens, _, err := s.endByName(ctx, a.name)
+		tokens, u, err := s.endByName(ctx, a.name)
+		if err == nil {
+			err = s.rememberEnded(ctx, u)
+		}
 		if err != nil {
 			return all, err
 		}

@@ -37,6 +37,9 @@ type LoginTransaction struct {
 	// back as the same user, Subject.
 	StepUp  bool   `json:"step_up,omitempty"`
 	Subject string `json:"sub,omitempty"`
+	// Reauthentication marks the fresh login a device whose session was
+	// ended must make (Sessions.EndedAt); its answer gets no second round.
+	Reauthentication bool `json:"reauth,omitempty"`
 	// Logout marks the state of a logout round trip, which the login
 	// callback must not accept (nor the logout callback a login's);
 	// Everywhere says it went through CONNECT's end-session endpoint.
