@@ -62,7 +62,9 @@ func (web *Web) Callback() http.Handler {
 
 		login, err := web.opts.Connect.Exchange(r.Context(), code, tx.PendingLogin)
 		if err != nil {
-			return web.loginFailed(err)
+			f := Explain(err)
+			f.ReturnTo = tx.ReturnTo
+			return web.loginFailed(f)
 		}
 		if tx.StepUp && login.Claims.Subject != tx.Subject {
 			// Someone else logged in at CONNECT. That user's fresh tokens are
@@ -211,6 +213,9 @@ func (web *Web) stepUpByAnotherUser(r *http.Request) error {
 // log, and the visitor gets a plain explanation.
 func (web *Web) loginRefused(w http.ResponseWriter, r *http.Request, tx store.LoginTransaction, code, description string) error {
 	web.log(r.Context(), slog.LevelWarn, "CONNECT refused the login", "error", ClipForLog(code), "error_description", ClipForLog(description))
+	fail := func(status int, code string) *Failure {
+		return &Failure{Status: status, Code: code, Reason: code, ReturnTo: tx.ReturnTo}
+	}
 	switch {
 	case tx.StepUp && code == "access_denied":
 		return fail(http.StatusForbidden, "stepup_cancelled")

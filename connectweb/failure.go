@@ -21,7 +21,10 @@ type Failure struct {
 	// Reason is the callback's metric label for a login that failed
 	// after CONNECT sent a code (see failures).
 	Reason string
-	Err    error
+	// ReturnTo is the page a login that failed was for, when known, so
+	// the page can offer to try again and come back there.
+	ReturnTo string
+	Err      error
 }
 
 func (f *Failure) Error() string {

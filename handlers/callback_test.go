@@ -453,3 +453,26 @@ func mustParse(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+// TestFailedLoginPagesOfferTheWayOn: a login that can simply be tried
+// again says so with a button, back to the page it was for.
+func TestFailedLoginPagesOfferTheWayOn(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	t.Run("a cancelled login offers to log in, back to its page", func(t *testing.T) {
+		b := newBrowser(t)
+		r := b.get(b.loginAt(b.startLogin(site, "return_to=/profile"), testUser().Sub, true, "cancel").location)
+		wantStatus(t, "the cancelled login's callback", r, http.StatusForbidden)
+		if !strings.Contains(r.body, `href="/login?return_to=%2Fprofile">Log in</a>`) {
+			t.Errorf("the cancelled login's page has no Log in button back to /profile:\n%s", r.body)
+		}
+	})
+	t.Run("a used callback in a browser that is not logged in offers to log in again", func(t *testing.T) {
+		b := newBrowser(t)
+		callback := b.loginAt(b.startLogin(site, ""), testUser().Sub, true, "login").location
+		r := newBrowser(t).get(callback)
+		wantStatus(t, "the callback in another browser", r, http.StatusBadRequest)
+		if !strings.Contains(r.body, ">Log in again</a>") {
+			t.Errorf("the expired login's page has no Log in again button:\n%s", r.body)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/telenordigital/connect-web-sample/connectweb"
 )
@@ -41,13 +42,46 @@ func (app *App) serveError(w http.ResponseWriter, r *http.Request, err error) {
 func (app *App) showFailure(w http.ResponseWriter, r *http.Request, f *connectweb.Failure) {
 	tr := translatorFor(langOf(r.Context()))
 	key := "error." + f.Code
-	app.render(w, r, f.Status, "error.html", errorPage{Status: f.Status, Title: tr.T(key + ".title"), Message: tr.T(key + ".message")})
+	page := errorPage{Status: f.Status, Title: tr.T(key + ".title"), Message: tr.T(key + ".message")}
+	if action, ok := failureActions[f.Code]; ok {
+		page.Action = tr.T(action.label)
+		page.ActionURL = action.url(connectweb.SafeReturnPath(f.ReturnTo))
+	}
+	app.render(w, r, f.Status, "error.html", page)
 }
 
-// errorPage is what error.html shows.
+// errorPage is what error.html shows: what happened, and, when there is
+// one, the way on.
 type errorPage struct {
 	Status         int
 	Title, Message string
+	// Action and ActionURL are a button besides "Back to the home page".
+	Action, ActionURL string
+}
+
+// failureActions are the ways on from failures a visitor can simply try
+// again: a new login (back to the page it was for), or the step-up again.
+var failureActions = map[string]struct {
+	label string
+	url   func(returnTo string) string
+}{
+	"no_pending_login":    {"action.log_in_again", logInURL},
+	"login_expired":       {"action.log_in_again", logInURL},
+	"login_cancelled":     {"action.log_in", logInURL},
+	"login_not_completed": {"action.try_again", logInURL},
+	"nonce":               {"action.log_in_again", logInURL},
+	"ended_device":        {"action.log_in_again", logInURL},
+	"connect_trouble":     {"action.try_again", logInURL},
+	"stepup_cancelled":    {"action.try_again", func(string) string { return "/stepup" }},
+	"acr_too_low":         {"action.try_again", logInURL},
+	"auth_too_old":        {"action.try_again", logInURL},
+}
+
+func logInURL(returnTo string) string {
+	if returnTo == "/" {
+		returnTo = "/protected"
+	}
+	return "/login?return_to=" + url.QueryEscape(returnTo)
 }
 
 // handleNotFound is every path no route claims.
