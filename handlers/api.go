@@ -82,7 +82,7 @@ func (app *App) handleAPIMe(w http.ResponseWriter, r *http.Request) {
 // 429.
 func (app *App) validateBearer(r *http.Request, token string) (apiAnswer, int) {
 	ctx := r.Context()
-	if at, found, err := app.ValidatedTokens.Find(ctx, token); err != nil {
+	if at, found, err := app.ValidatedTokens.Find(ctx, token, app.Now()); err != nil {
 		return app.apiFailure(ctx, err)
 	} else if found {
 		return answerFor(at, true), http.StatusOK
