@@ -135,8 +135,12 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Logger:          logger,
 		Issuer:          cfg.IssuerURL(),
 		BaseURL:         cfg.BaseURL.String(),
-		APIAudience:     cfg.APIAudience,
-		HTTPS:           cfg.SecureCookies(),
+		APIPolicy: connect.AccessTokenPolicy{
+			Audience:       cfg.APIAudience,
+			AllowedClients: cfg.APIAllowedClients,
+			AllowUserInfo:  cfg.APIAllowUserInfo,
+		},
+		HTTPS: cfg.SecureCookies(),
 		Registration: handlers.Registration{
 			RedirectURL:           cfg.RedirectURL(),
 			PostLogoutRedirectURL: cfg.PostLogoutRedirectURL(),

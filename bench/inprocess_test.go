@@ -111,7 +111,8 @@ func (env *environment) inProcessApp(b *testing.B) string {
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		Issuer:          issuer,
 		BaseURL:         baseURL,
-		APIAudience:     benchClientID,
+		// As main.go's defaults: API_ALLOW_USERINFO=true.
+		APIPolicy: connect.AccessTokenPolicy{Audience: benchClientID, AllowUserInfo: true},
 		Registration: handlers.Registration{
 			RedirectURL:           baseURL + "/connect/oauth2callback",
 			PostLogoutRedirectURL: baseURL + "/connect/logoutcallback",

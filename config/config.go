@@ -102,8 +102,15 @@ type Config struct {
 	// RepositoryURL is the web view of the repository's files, without a
 	// trailing slash; "" for none.
 	RepositoryURL string
-	// APIAudience is the audience /api/me requires of JWT access tokens.
+	// APIAudience is the audience /api/me requires of JWT access tokens,
+	// and of introspection answers that name one.
 	APIAudience string
+	// APIAllowedClients are the clients whose tokens /api/me accepts when
+	// an introspection answer names no audience.
+	APIAllowedClients []string
+	// APIAllowUserInfo lets /api/me validate by userinfo, which cannot
+	// tell whose token it was, when no other way applies.
+	APIAllowUserInfo bool
 
 	// LocalConnectListen is the stand-in's listen address.
 	LocalConnectListen string
@@ -164,6 +171,11 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 	if c.APIAudience == "" {
 		c.APIAudience = c.ClientID
 	}
+	c.APIAllowedClients = strings.Fields(r.value("API_ALLOWED_CLIENTS"))
+	if len(c.APIAllowedClients) == 0 {
+		c.APIAllowedClients = []string{c.ClientID}
+	}
+	c.APIAllowUserInfo = r.bool("API_ALLOW_USERINFO")
 	c.LocalConnectAccessTokens = r.oneOf("LOCAL_CONNECT_ACCESS_TOKENS", "opaque", "jwt")
 	c.LocalConnectIntrospection = r.bool("LOCAL_CONNECT_INTROSPECTION")
 	c.SessionIdleTimeout = r.duration("SESSION_IDLE_TIMEOUT")
@@ -261,6 +273,9 @@ func (c *Config) Warnings() []string {
 	}
 	if c.UsesStandIn() && c.RefreshMargin >= c.LocalConnectAccessTokenTTL {
 		w = append(w, fmt.Sprintf("CONNECT_REFRESH_MARGIN (%s) is not shorter than LOCAL_CONNECT_ACCESS_TOKEN_TTL (%s): every page that uses the access token will refresh it first.", c.RefreshMargin, c.LocalConnectAccessTokenTTL))
+	}
+	if c.APIAllowUserInfo {
+		w = append(w, "API_ALLOW_USERINFO is true, so when CONNECT offers neither introspection nor JWT access tokens /api/me accepts any access token CONNECT issued for the user, to any client, as userinfo cannot tell whose token it was (its answers say \"validated_by\": \"userinfo\"); set API_ALLOW_USERINFO=false to answer 401 invalid_token instead.")
 	}
 	if c.InsecureBaseURL() {
 		w = append(w, fmt.Sprintf("APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.", c.BaseURL))

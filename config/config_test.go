@@ -65,6 +65,8 @@ func TestLoadWithNothingSetUsesTheDefaults(t *testing.T) {
 		{"ServeSetupPage()", c.ServeSetupPage(), true},
 		{"RepositoryURL", c.RepositoryURL, ""},
 		{"APIAudience", c.APIAudience, "sample-web"},
+		{"APIAllowedClients", strings.Join(c.APIAllowedClients, ","), "sample-web"},
+		{"APIAllowUserInfo", c.APIAllowUserInfo, true},
 		{"LocalConnectListen", c.LocalConnectListen, "127.0.0.1:8082"},
 		{"LocalConnectAccessTokens", c.LocalConnectAccessTokens, "opaque"},
 		{"LocalConnectIntrospection", c.LocalConnectIntrospection, true},
@@ -124,6 +126,8 @@ func TestLoadWithEverythingSet(t *testing.T) {
 		"SETUP_PAGE":                     "on",
 		"REPOSITORY_URL":                 "https://github.com/partner/app/blob/main/",
 		"API_AUDIENCE":                   "https://api.example.com",
+		"API_ALLOWED_CLIENTS":            " partner-web  partner-ios ",
+		"API_ALLOW_USERINFO":             "false",
 		"LOCAL_CONNECT_LISTEN":           ":9082",
 		"LOCAL_CONNECT_ACCESS_TOKENS":    "jwt",
 		"LOCAL_CONNECT_INTROSPECTION":    "false",
@@ -166,6 +170,8 @@ func TestLoadWithEverythingSet(t *testing.T) {
 		{"ServeSetupPage()", c.ServeSetupPage(), true},
 		{"RepositoryURL", c.RepositoryURL, "https://github.com/partner/app/blob/main"},
 		{"APIAudience", c.APIAudience, "https://api.example.com"},
+		{"APIAllowedClients", strings.Join(c.APIAllowedClients, ","), "partner-web,partner-ios"},
+		{"APIAllowUserInfo", c.APIAllowUserInfo, false},
 		{"LocalConnectListen", c.LocalConnectListen, ":9082"},
 		{"LocalConnectAccessTokens", c.LocalConnectAccessTokens, "jwt"},
 		{"LocalConnectIntrospection", c.LocalConnectIntrospection, false},
@@ -318,6 +324,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 			`config: REPOSITORY_URL: must be an https URL of the repository's files, such as https://github.com/you/app/blob/main, got "github.com/partner/app"`},
 		{"the stand-in behind a public base URL without a listen address", map[string]string{"APP_BASE_URL": "https://demo.example.com"},
 			`config: LOCAL_CONNECT_LISTEN: must be set when APP_BASE_URL (https://demo.example.com) is not on this machine and the stand-in runs: it lets anyone log in as its test users, so say where it may listen (e.g. :8082), or set CONNECT_ISSUER`},
+		{"a userinfo fallback flag that is not a boolean", map[string]string{"API_ALLOW_USERINFO": "only-on-sundays"},
+			`config: API_ALLOW_USERINFO: must be true or false, got "only-on-sundays"`},
 		{"a stand-in access token format it does not have", map[string]string{"LOCAL_CONNECT_ACCESS_TOKENS": "macaroon"},
 			`config: LOCAL_CONNECT_ACCESS_TOKENS: must be opaque or jwt, got "macaroon"`},
 		{"a stand-in introspection flag that is not a boolean", map[string]string{"LOCAL_CONNECT_INTROSPECTION": "sometimes"},
@@ -466,11 +474,12 @@ func TestParseEnvLine(t *testing.T) {
 func TestWarnings(t *testing.T) {
 	secret := strongSecret
 	production := map[string]string{
-		"CONNECT_ISSUER":    "https://connect.telenordigital.com/oauth",
-		"CONNECT_CLIENT_ID": "partner-web",
-		"APP_BASE_URL":      "https://sample.example.com",
-		"REDIS_URL":         "redis://redis:6379/0",
-		"SESSION_SECRET":    secret,
+		"CONNECT_ISSUER":     "https://connect.telenordigital.com/oauth",
+		"CONNECT_CLIENT_ID":  "partner-web",
+		"APP_BASE_URL":       "https://sample.example.com",
+		"REDIS_URL":          "redis://redis:6379/0",
+		"SESSION_SECRET":     secret,
+		"API_ALLOW_USERINFO": "false",
 	}
 	with := func(changes map[string]string) map[string]string {
 		vars := make(map[string]string)
@@ -488,15 +497,17 @@ func TestWarnings(t *testing.T) {
 		want []string // a distinctive part of each warning, in order
 	}{
 		{"a production setup has none", production, nil},
-		{"the defaults warn of the stand-in, memory sessions and the random secret", nil,
-			[]string{"local CONNECT stand-in at http://localhost:8082/oauth", "sessions are kept in an embedded Redis", "a random one is used"}},
+		{"the defaults warn of the stand-in, memory sessions, the random secret and /api/me's userinfo fallback", nil,
+			[]string{"local CONNECT stand-in at http://localhost:8082/oauth", "sessions are kept in an embedded Redis", "a random one is used", "userinfo cannot tell whose token it was"}},
+		{"userinfo allowed at /api/me warns, and says how to turn it off", with(map[string]string{"API_ALLOW_USERINFO": "true"}),
+			[]string{"API_ALLOW_USERINFO=false to answer 401 invalid_token"}},
 		{"no Redis warns of memory sessions", with(map[string]string{"REDIS_URL": ""}),
 			[]string{"REDIS_URL is not set"}},
 		{"no secret warns of the random secret", with(map[string]string{"SESSION_SECRET": ""}),
 			[]string{"SESSION_SECRET is not set"}},
 		{"http on a public host warns that CONNECT needs https", with(map[string]string{"APP_BASE_URL": "http://sample.example.com"}),
 			[]string{"APP_BASE_URL http://sample.example.com is not https"}},
-		{"a refresh margin as long as the stand-in's token lifetime warns", map[string]string{"REDIS_URL": "redis://redis:6379/0", "SESSION_SECRET": secret, "CONNECT_REFRESH_MARGIN": "2m"},
+		{"a refresh margin as long as the stand-in's token lifetime warns", map[string]string{"REDIS_URL": "redis://redis:6379/0", "SESSION_SECRET": secret, "CONNECT_REFRESH_MARGIN": "2m", "API_ALLOW_USERINFO": "false"},
 			[]string{"local CONNECT stand-in", "every page that uses the access token will refresh it"}},
 		{"http on localhost is fine", with(map[string]string{"APP_BASE_URL": "http://localhost:8081"}), nil},
 		{"http on 127.0.0.1 is fine", with(map[string]string{"APP_BASE_URL": "http://127.0.0.1:8081"}), nil},
@@ -673,8 +684,8 @@ func TestVariablesHaveHelpAndUniqueNames(t *testing.T) {
 			t.Errorf("%s has no help text", v.Name)
 		}
 	}
-	if len(seen) != 33 {
-		t.Errorf("got %d variables, want the 33 of DESIGN.md's table", len(seen))
+	if len(seen) != 35 {
+		t.Errorf("got %d variables, want the 35 of DESIGN.md's table", len(seen))
 	}
 }
 

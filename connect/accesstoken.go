@@ -21,13 +21,16 @@ import (
 //
 //  1. Introspection (RFC 7662), when discovery lists an endpoint for it:
 //     CONNECT says whether the token is active. Exact, revocation
-//     included, at the cost of one call per validation. The audience is
-//     not checked here: an introspection answer need not name one.
+//     included, at the cost of one call per validation. An answer need not
+//     name an audience (RFC 7662 2.2): one that does must name this API's;
+//     one that does not must name a client this API accepts tokens of.
 //  2. A JWT access token (RFC 9068, typ "at+jwt"): checked here, with
 //     CONNECT's keys, iss, exp and the audience. No call per token, but a
 //     revoked token passes until it expires.
-//  3. Otherwise userinfo with the token: a 200 from CONNECT means valid.
-//     Scope and expiry are then unknown.
+//  3. Otherwise userinfo with the token, when the policy allows it: a 200
+//     from CONNECT means valid. Scope, expiry and above all whom the token
+//     was issued to are then unknown: any token CONNECT issued to any
+//     client for this user passes, which is why the path can be turned off.
 
 // ValidationPath names the way an access token is validated.
 type ValidationPath string
@@ -43,6 +46,23 @@ const (
 // so a caller should rate-limit it per client. The JWT path does not: it
 // fetches keys at most once per KeyRefetchInterval, for all callers.
 func (v ValidationPath) ReachesCONNECT() bool { return v != ByJWT }
+
+// AccessTokenPolicy is what a resource server accepts beyond "CONNECT
+// issued it": whom the token must be meant for.
+type AccessTokenPolicy struct {
+	// Audience must be among a JWT access token's aud, and among an
+	// introspection answer's aud when it names one. Empty: the client id.
+	Audience string
+	// AllowedClients are the clients whose tokens are accepted when an
+	// introspection answer names no audience, only a client_id. Empty: the
+	// client id alone.
+	AllowedClients []string
+	// AllowUserInfo lets userinfo decide when CONNECT offers no
+	// introspection and the token is not a JWT access token. Userinfo
+	// cannot say whom a token was issued to, so the zero value refuses
+	// such tokens.
+	AllowUserInfo bool
+}
 
 // AccessToken is what is known of a valid access token.
 type AccessToken struct {
@@ -76,10 +96,11 @@ func (p *provider) validationPath(token string) ValidationPath {
 }
 
 // ValidateAccessToken checks an access token presented to a resource
-// server, for audience (empty: the client id), by the first path that
-// applies. ErrInvalidAccessToken means the token is not valid (answer 401);
-// ErrUnavailable means CONNECT could not tell (503).
-func (c *Client) ValidateAccessToken(ctx context.Context, token, audience string) (*AccessToken, error) {
+// server, by the first path that applies, against policy.
+// ErrInvalidAccessToken means the token is not valid, or not meant for
+// this API, or cannot be validated by a path the policy allows (answer
+// 401); ErrUnavailable means CONNECT could not tell (503).
+func (c *Client) ValidateAccessToken(ctx context.Context, token string, policy AccessTokenPolicy) (*AccessToken, error) {
 	if token == "" {
 		return nil, ErrInvalidAccessToken
 	}
@@ -87,24 +108,31 @@ func (c *Client) ValidateAccessToken(ctx context.Context, token, audience string
 	if err != nil {
 		return nil, err
 	}
-	if audience == "" {
-		audience = c.cfg.ClientID
+	if policy.Audience == "" {
+		policy.Audience = c.cfg.ClientID
+	}
+	if len(policy.AllowedClients) == 0 {
+		policy.AllowedClients = []string{c.cfg.ClientID}
 	}
 	switch p.validationPath(token) {
 	case ByIntrospection:
-		return c.introspect(ctx, p, token, audience)
+		return c.introspect(ctx, p, token, policy)
 	case ByJWT:
-		return c.checkJWTAccessToken(ctx, p, token, audience)
+		return c.checkJWTAccessToken(ctx, p, token, policy.Audience)
 	default:
+		if !policy.AllowUserInfo {
+			return nil, fmt.Errorf("%w: neither introspection nor a JWT access token, and userinfo is not allowed", ErrInvalidAccessToken)
+		}
 		return c.askUserInfo(ctx, p, token)
 	}
 }
 
 // introspect asks CONNECT (RFC 7662), authenticating as at the token
 // endpoint. An inactive token is invalid; CONNECT answers inactive for an
-// expired or revoked one. An answer that names an audience must name
-// wantAudience.
-func (c *Client) introspect(ctx context.Context, p *provider, token, wantAudience string) (*AccessToken, error) {
+// expired or revoked one. An answer that names an audience must name the
+// policy's; one that names none must name an allowed client, since active
+// only says CONNECT issued the token, to anyone.
+func (c *Client) introspect(ctx context.Context, p *provider, token string, policy AccessTokenPolicy) (*AccessToken, error) {
 	resp, err := c.postAuthenticated(ctx, p.endpoints.Introspection, url.Values{"token": {token}, "token_type_hint": {"access_token"}})
 	if err != nil {
 		return nil, classify("introspect", err)
@@ -130,10 +158,14 @@ func (c *Client) introspect(ctx context.Context, p *provider, token, wantAudienc
 	case answer.Subject == "":
 		// Every other path refuses a token that names nobody.
 		return nil, fmt.Errorf("introspect: %w: an active token without sub", ErrBadResponse)
-	case len(answer.Audience) > 0 && !slices.Contains(answer.Audience, wantAudience):
+	case len(answer.Audience) > 0 && !slices.Contains(answer.Audience, policy.Audience):
 		// aud is optional in an introspection answer (RFC 7662 2.2); when
 		// CONNECT says whom the token is for, it must be this API.
 		return nil, fmt.Errorf("%w: for another audience", ErrInvalidAccessToken)
+	case len(answer.Audience) == 0 && (answer.ClientID == "" || !slices.Contains(policy.AllowedClients, answer.ClientID)):
+		// Without aud, the client it was issued to is all that says whom
+		// it is for; no client_id says nothing, and is refused too.
+		return nil, fmt.Errorf("%w: issued to a client that is not allowed (%q)", ErrInvalidAccessToken, answer.ClientID)
 	}
 	return &AccessToken{Subject: answer.Subject, Scope: answer.Scope, ClientID: answer.ClientID,
 		Expiry: answer.Expiry.Time(), Path: ByIntrospection}, nil

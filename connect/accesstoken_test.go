@@ -29,7 +29,7 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 			if err != nil || path != ByIntrospection || !path.ReachesCONNECT() {
 				t.Fatalf("AccessTokenPath = %q, %v; want introspection, which reaches CONNECT", path, err)
 			}
-			got, err := client.ValidateAccessToken(t.Context(), token, testAudience)
+			got, err := client.ValidateAccessToken(t.Context(), token, AccessTokenPolicy{Audience: testAudience})
 			if err != nil {
 				t.Fatalf("ValidateAccessToken: %v", err)
 			}
@@ -47,7 +47,7 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 				if err := client.Revoke(t.Context(), token, "access_token"); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := client.ValidateAccessToken(t.Context(), token, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+				if _, err := client.ValidateAccessToken(t.Context(), token, AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrInvalidAccessToken) {
 					t.Errorf("ValidateAccessToken after revocation = %v, want ErrInvalidAccessToken", err)
 				}
 			})
@@ -58,7 +58,7 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 				}
 				provider.clock.Advance(2 * time.Hour)
 				defer provider.clock.Advance(-2 * time.Hour)
-				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrInvalidAccessToken) {
 					t.Errorf("ValidateAccessToken of an expired token = %v, want ErrInvalidAccessToken", err)
 				}
 			})
@@ -68,7 +68,7 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 					t.Errorf("path %q, %v; want introspection first", path, err)
 				}
 				before := len(provider.requests("introspect"))
-				client.ValidateAccessToken(t.Context(), jwt, testAudience)
+				client.ValidateAccessToken(t.Context(), jwt, AccessTokenPolicy{Audience: testAudience})
 				if asked := len(provider.requests("introspect")) - before; asked != 1 {
 					t.Errorf("introspection asked %d times for a JWT access token, want 1", asked)
 				}
@@ -80,12 +80,58 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 				}
 				defer provider.setAlterAnswer(nil)
 				provider.setAlterAnswer(func(a, _ map[string]any) { a["aud"] = []string{"https://other-api.example"} })
-				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrInvalidAccessToken) {
 					t.Errorf("ValidateAccessToken for another audience = %v, want ErrInvalidAccessToken", err)
 				}
 				provider.setAlterAnswer(func(a, _ map[string]any) { a["aud"] = testAudience })
-				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); err != nil {
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, AccessTokenPolicy{Audience: testAudience}); err != nil {
 					t.Errorf("ValidateAccessToken for this API = %v, want it valid", err)
+				}
+			})
+			t.Run("an answer without aud must name an allowed client", func(t *testing.T) {
+				login, err := provider.logIn(t, client, AuthOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				token := login.Tokens.AccessToken
+				defer provider.setAlterAnswer(nil)
+				for _, tt := range []struct {
+					name     string
+					clientID any // nil: no client_id in the answer
+					policy   AccessTokenPolicy
+					ok       bool
+				}{
+					{"this client, allowed by default", testClientID, AccessTokenPolicy{Audience: testAudience}, true},
+					{"another client, not allowed by default", "partner-mobile", AccessTokenPolicy{Audience: testAudience}, false},
+					{"another client, allowed", "partner-mobile", AccessTokenPolicy{Audience: testAudience, AllowedClients: []string{testClientID, "partner-mobile"}}, true},
+					{"this client, when only others are allowed", testClientID, AccessTokenPolicy{Audience: testAudience, AllowedClients: []string{"partner-mobile"}}, false},
+					{"no client at all", nil, AccessTokenPolicy{Audience: testAudience, AllowedClients: []string{""}}, false},
+				} {
+					provider.setAlterAnswer(func(a, _ map[string]any) {
+						delete(a, "aud")
+						a["client_id"] = tt.clientID
+						if tt.clientID == nil {
+							delete(a, "client_id")
+						}
+					})
+					_, err := client.ValidateAccessToken(t.Context(), token, tt.policy)
+					if tt.ok && err != nil {
+						t.Errorf("%s: ValidateAccessToken = %v, want it valid", tt.name, err)
+					}
+					if !tt.ok && !errors.Is(err, ErrInvalidAccessToken) {
+						t.Errorf("%s: ValidateAccessToken = %v, want ErrInvalidAccessToken", tt.name, err)
+					}
+				}
+			})
+			t.Run("an answer that names this API is valid whoever the client", func(t *testing.T) {
+				login, err := provider.logIn(t, client, AuthOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer provider.setAlterAnswer(nil)
+				provider.setAlterAnswer(func(a, _ map[string]any) { a["aud"] = testAudience; a["client_id"] = "partner-mobile" })
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, AccessTokenPolicy{Audience: testAudience}); err != nil {
+					t.Errorf("ValidateAccessToken = %v, want it valid: aud says it is for this API", err)
 				}
 			})
 			t.Run("an active answer that names nobody is not trusted", func(t *testing.T) {
@@ -95,14 +141,14 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 				}
 				defer provider.setAlterAnswer(nil)
 				provider.setAlterAnswer(func(a, _ map[string]any) { delete(a, "sub") })
-				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, testAudience); !errors.Is(err, ErrBadResponse) {
+				if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrBadResponse) {
 					t.Errorf("ValidateAccessToken with no sub = %v, want ErrBadResponse", err)
 				}
 			})
 			t.Run("CONNECT's refusal of the client is its own error, not an invalid token", func(t *testing.T) {
 				wrong := provider.newClient(t, func(c *Config) { c.ClientSecret = "wrong"; c.ClientID = "someone-else" })
 				var pe *ProviderError
-				_, err := wrong.ValidateAccessToken(t.Context(), token, testAudience)
+				_, err := wrong.ValidateAccessToken(t.Context(), token, AccessTokenPolicy{Audience: testAudience})
 				if !errors.As(err, &pe) || pe.Code != "invalid_client" || errors.Is(err, ErrInvalidAccessToken) {
 					t.Errorf("ValidateAccessToken by an unknown client = %v, want an invalid_client ProviderError", err)
 				}
@@ -110,7 +156,7 @@ func TestAccessTokenByIntrospection(t *testing.T) {
 			t.Run("an introspection outage is ErrUnavailable", func(t *testing.T) {
 				provider.fail("introspect", http.StatusServiceUnavailable)
 				defer provider.fail("introspect", 0)
-				if _, err := client.ValidateAccessToken(t.Context(), token, testAudience); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidAccessToken) {
+				if _, err := client.ValidateAccessToken(t.Context(), token, AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidAccessToken) {
 					t.Errorf("ValidateAccessToken = %v, want ErrUnavailable", err)
 				}
 			})
@@ -153,7 +199,7 @@ func TestAccessTokenAsAJWT(t *testing.T) {
 				t.Fatalf("path %q, want jwt, which does not reach CONNECT per token", path)
 			}
 			before := len(provider.requests("userinfo"))
-			got, err := client.ValidateAccessToken(t.Context(), tt.token, tt.audience)
+			got, err := client.ValidateAccessToken(t.Context(), tt.token, AccessTokenPolicy{Audience: tt.audience})
 			if n := len(provider.requests("userinfo")) - before; n != 0 {
 				t.Errorf("userinfo called %d times, want none on the JWT path", n)
 			}
@@ -177,7 +223,7 @@ func TestAccessTokenAsAJWT(t *testing.T) {
 		if path, _ := client.AccessTokenPath(t.Context(), idToken); path != ByUserInfo {
 			t.Fatalf("path %q, want userinfo", path)
 		}
-		if _, err := client.ValidateAccessToken(t.Context(), idToken, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+		if _, err := client.ValidateAccessToken(t.Context(), idToken, AccessTokenPolicy{Audience: testAudience, AllowUserInfo: true}); !errors.Is(err, ErrInvalidAccessToken) {
 			t.Errorf("ValidateAccessToken of an ID token = %v, want ErrInvalidAccessToken", err)
 		}
 	})
@@ -186,7 +232,7 @@ func TestAccessTokenAsAJWT(t *testing.T) {
 		before := provider.fetches.Load()
 		for i := range 50 {
 			forged := signWith(t, testKey{id: randomValue()[:8], key: newECKey(t), alg: jose.ES256}, "at+jwt", valid)
-			if _, err := client.ValidateAccessToken(t.Context(), forged, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+			if _, err := client.ValidateAccessToken(t.Context(), forged, AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrInvalidAccessToken) {
 				t.Fatalf("forged token %d: %v, want ErrInvalidAccessToken", i+1, err)
 			}
 		}
@@ -198,11 +244,14 @@ func TestAccessTokenAsAJWT(t *testing.T) {
 		client := provider.newClient(t)
 		provider.fail("jwks", http.StatusServiceUnavailable)
 		defer provider.fail("jwks", 0)
-		if _, err := client.ValidateAccessToken(t.Context(), signWith(t, key, "at+jwt", valid), testAudience); !errors.Is(err, ErrUnavailable) {
+		if _, err := client.ValidateAccessToken(t.Context(), signWith(t, key, "at+jwt", valid), AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("ValidateAccessToken = %v, want ErrUnavailable", err)
 		}
 	})
 }
+
+// withUserInfo is a policy that lets userinfo decide.
+var withUserInfo = AccessTokenPolicy{Audience: testAudience, AllowUserInfo: true}
 
 func TestAccessTokenByUserInfo(t *testing.T) {
 	provider := newTestProvider(t, providerOptions{secret: testSecret})
@@ -215,7 +264,7 @@ func TestAccessTokenByUserInfo(t *testing.T) {
 	if path, _ := client.AccessTokenPath(t.Context(), token); path != ByUserInfo || !path.ReachesCONNECT() {
 		t.Fatalf("path %q, want userinfo, which reaches CONNECT", path)
 	}
-	got, err := client.ValidateAccessToken(t.Context(), token, testAudience)
+	got, err := client.ValidateAccessToken(t.Context(), token, withUserInfo)
 	if err != nil {
 		t.Fatalf("ValidateAccessToken: %v", err)
 	}
@@ -229,20 +278,33 @@ func TestAccessTokenByUserInfo(t *testing.T) {
 		if err := client.Revoke(t.Context(), token, "access_token"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := client.ValidateAccessToken(t.Context(), token, testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+		if _, err := client.ValidateAccessToken(t.Context(), token, withUserInfo); !errors.Is(err, ErrInvalidAccessToken) {
 			t.Errorf("ValidateAccessToken = %v, want ErrInvalidAccessToken", err)
 		}
 	})
 	t.Run("a userinfo outage is ErrUnavailable", func(t *testing.T) {
 		provider.fail("userinfo", http.StatusServiceUnavailable)
 		defer provider.fail("userinfo", 0)
-		if _, err := client.ValidateAccessToken(t.Context(), token, testAudience); !errors.Is(err, ErrUnavailable) {
+		if _, err := client.ValidateAccessToken(t.Context(), token, withUserInfo); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("ValidateAccessToken = %v, want ErrUnavailable", err)
+		}
+	})
+	t.Run("a policy without userinfo refuses the token, without asking CONNECT", func(t *testing.T) {
+		login, err := provider.logIn(t, client, AuthOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(provider.requests("userinfo"))
+		if _, err := client.ValidateAccessToken(t.Context(), login.Tokens.AccessToken, AccessTokenPolicy{Audience: testAudience}); !errors.Is(err, ErrInvalidAccessToken) {
+			t.Errorf("ValidateAccessToken without AllowUserInfo = %v, want ErrInvalidAccessToken", err)
+		}
+		if len(provider.requests("userinfo")) != before {
+			t.Error("userinfo was asked although the policy does not allow it")
 		}
 	})
 	t.Run("no token is invalid, without asking CONNECT", func(t *testing.T) {
 		before := len(provider.requests("userinfo"))
-		if _, err := client.ValidateAccessToken(t.Context(), "", testAudience); !errors.Is(err, ErrInvalidAccessToken) {
+		if _, err := client.ValidateAccessToken(t.Context(), "", withUserInfo); !errors.Is(err, ErrInvalidAccessToken) {
 			t.Errorf("ValidateAccessToken(\"\") = %v, want ErrInvalidAccessToken", err)
 		}
 		if len(provider.requests("userinfo")) != before {

@@ -24,8 +24,13 @@ import (
 // browser send it). A request without a token gets 401 and
 // "WWW-Authenticate: Bearer"; a token that does not validate, 401 with
 // error="invalid_token". The validation itself is connect's
-// ValidateAccessToken (introspection, a JWT access token, or userinfo);
-// what it finds for a valid token is kept in Redis for at most a minute,
+// ValidateAccessToken (introspection, a JWT access token, or userinfo),
+// under APIPolicy: a token must be meant for this API (API_AUDIENCE, or
+// API_ALLOWED_CLIENTS when an introspection answer names no audience), and
+// userinfo, which cannot tell, is used only while API_ALLOW_USERINFO
+// allows it. Every answer says which path validated the token
+// (validated_by). What is found for a valid token is kept in Redis for at
+// most a minute,
 // so a client that calls the API often costs CONNECT one call a minute,
 // and a token revoked at CONNECT stops working here within that minute.
 
@@ -82,7 +87,7 @@ func (app *App) handleAPIMe(w http.ResponseWriter, r *http.Request) {
 // 429.
 func (app *App) validateBearer(r *http.Request, token string) (apiAnswer, int) {
 	ctx := r.Context()
-	if at, found, err := app.ValidatedTokens.Find(ctx, token); err != nil {
+	if at, found, err := app.ValidatedTokens.Find(ctx, token, app.Now()); err != nil {
 		return app.apiFailure(ctx, err)
 	} else if found {
 		return answerFor(at, true), http.StatusOK
@@ -97,7 +102,7 @@ func (app *App) validateBearer(r *http.Request, token string) (apiAnswer, int) {
 				ErrorDescription: "Too many token validations from this address; retry after the number of seconds in Retry-After."}, http.StatusTooManyRequests
 		}
 	}
-	at, err := app.Connect.ValidateAccessToken(ctx, token, app.APIAudience)
+	at, err := app.Connect.ValidateAccessToken(ctx, token, app.APIPolicy)
 	if err != nil {
 		return app.apiFailure(ctx, err)
 	}
@@ -205,6 +210,9 @@ type apiDemo struct {
 	TokenLength int
 	Status      int
 	Answer      string
+	// ByUserInfo: the answer came from userinfo, which cannot tell whose
+	// token it was; the page says so, and how to turn the path off.
+	ByUserInfo bool
 }
 
 // demoAPI is the session page's /api/me section. When ask, it validates
@@ -221,5 +229,6 @@ func (app *App) demoAPI(r *http.Request, accessToken string, ask bool) apiDemo {
 	answer, status := app.validateBearer(r, accessToken)
 	b, _ := json.MarshalIndent(answer, "", "  ")
 	demo.Status, demo.Answer = status, string(b)
+	demo.ByUserInfo = answer.ValidatedBy == string(connect.ByUserInfo)
 	return demo
 }

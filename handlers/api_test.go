@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,9 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/telenordigital/connect-web-sample/connect"
+	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/store"
 	"github.com/telenordigital/connect-web-sample/store/storetest"
 )
 
@@ -54,6 +58,38 @@ func loggedInToken(t *testing.T, site *testSite) string {
 	b := newBrowser(t)
 	b.logIn(site, "/protected", true)
 	return sessionTokens(t, site, b).AccessToken
+}
+
+// otherClientRedirect is the redirect URI of a client that is not the
+// app: nothing listens there, the test reads the code from the redirect.
+func otherClientRedirect(clientID string) string {
+	return "http://127.0.0.1:9/" + clientID + "/callback"
+}
+
+// otherClientToken logs the test user in at the stand-in through another
+// of its clients (siteOptions.otherClients) and returns that client's
+// access token: a token CONNECT issued for the same user, to someone else.
+func otherClientToken(t *testing.T, site *testSite, clientID string) string {
+	t.Helper()
+	client, err := connect.New(connect.Config{Issuer: site.provider.Issuer(), ClientID: clientID,
+		RedirectURL: otherClientRedirect(clientID), Scopes: []string{"openid", "profile"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authURL, pending, err := client.AuthorizationURL(t.Context(), connect.AuthOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newBrowser(t).loginAt(authURL, testUser().Sub, false, "login")
+	back, err := url.Parse(r.location)
+	if r.status != http.StatusFound || err != nil || back.Query().Get("code") == "" {
+		t.Fatalf("stand-in login for %s = %d to %q, want a redirect with a code", clientID, r.status, r.location)
+	}
+	login, err := client.Exchange(t.Context(), back.Query().Get("code"), pending)
+	if err != nil {
+		t.Fatalf("exchange for %s: %v", clientID, err)
+	}
+	return login.Tokens.AccessToken
 }
 
 func TestAPIMeOnEveryValidationPath(t *testing.T) {
@@ -169,12 +205,90 @@ func TestAPIMeRefusesWhatItShould(t *testing.T) {
 		if cached == "" {
 			t.Fatal("no cached validation in Redis")
 		}
-		// The bound passes: the entries expire.
+		// The bound passes, and the entries would expire; someone who may
+		// write to Redis has made them stay (PERSIST). The entry's own,
+		// sealed bound still holds.
 		for _, key := range storetest.Keys(t, site.redis, site.prefix+"api-token:") {
-			site.redis.Del(context.Background(), key)
+			site.redis.Persist(context.Background(), key)
 		}
+		site.clock.Advance(store.MaxValidatedTokenAge)
 		if status, _, a := callAPI(t, site, tokens.AccessToken, nil); status != http.StatusUnauthorized || a.Error != "invalid_token" {
-			t.Fatalf("after the bound = %d %+v, want 401 invalid_token", status, a)
+			t.Fatalf("after the bound, the cache key persisted = %d %+v, want 401 invalid_token", status, a)
+		}
+	})
+}
+
+func TestAPIMeAcceptsOnlyTokensMeantForIt(t *testing.T) {
+	const partner = "partner-mobile"
+	// CONNECT answers introspection about any client's tokens and names no
+	// audience: client_id is all /api/me has to go on.
+	anyClientNoAudience := localconnect.Faults{IntrospectionOfAnyClient: true, IntrospectionWithoutAudience: true}
+
+	t.Run("introspection: another client's token is refused", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{introspection: true, otherClients: []string{partner}})
+		site.provider.SetFaults(anyClientNoAudience)
+		token := otherClientToken(t, site, partner)
+		keys := len(storetest.Keys(t, site.redis, site.prefix))
+		status, h, a := callAPI(t, site, token, nil)
+		if status != http.StatusUnauthorized || a.Error != "invalid_token" || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Fatalf("GET /api/me with %s's token = %d %+v, want 401 invalid_token", partner, status, a)
+		}
+		if n := site.provider.Count("introspect"); n != 1 {
+			t.Errorf("introspection asked %d times, want 1: the refusal is the API's, on CONNECT's answer", n)
+		}
+		if after := len(storetest.Keys(t, site.redis, site.prefix)); after != keys {
+			t.Errorf("a refused token added %d keys to Redis", after-keys)
+		}
+		t.Run("while the app's own token, named by client_id alone, passes", func(t *testing.T) {
+			if status, _, a := callAPI(t, site, loggedInToken(t, site), nil); status != http.StatusOK || a.ValidatedBy != "introspection" || a.ClientID != testClientID {
+				t.Errorf("GET /api/me with the app's own token = %d %+v, want 200 by introspection for %s", status, a, testClientID)
+			}
+		})
+	})
+	t.Run("introspection: another client's token is accepted when API_ALLOWED_CLIENTS names it", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{introspection: true, otherClients: []string{partner},
+			apiAllowedClients: []string{testClientID, partner}})
+		site.provider.SetFaults(anyClientNoAudience)
+		status, _, a := callAPI(t, site, otherClientToken(t, site, partner), nil)
+		if status != http.StatusOK || a.ClientID != partner || a.Subject != testUser().Sub || a.ValidatedBy != "introspection" {
+			t.Fatalf("GET /api/me with %s's token, allowed = %d %+v, want 200 for it, validated by introspection", partner, status, a)
+		}
+	})
+	t.Run("introspection: an answer naming another audience is refused, whatever API_ALLOWED_CLIENTS says", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{introspection: true, otherClients: []string{partner},
+			apiAllowedClients: []string{testClientID, partner}})
+		site.provider.SetFaults(localconnect.Faults{IntrospectionOfAnyClient: true}) // aud: the partner's client id
+		if status, _, a := callAPI(t, site, otherClientToken(t, site, partner), nil); status != http.StatusUnauthorized || a.Error != "invalid_token" {
+			t.Fatalf("GET /api/me with a token whose aud is %s = %d %+v, want 401 invalid_token", partner, status, a)
+		}
+	})
+	t.Run("JWT: another client's token, whose aud is that client, is refused", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{jwtAccessTokens: true, otherClients: []string{partner},
+			apiAllowedClients: []string{testClientID, partner}})
+		if status, _, a := callAPI(t, site, otherClientToken(t, site, partner), nil); status != http.StatusUnauthorized || a.Error != "invalid_token" {
+			t.Fatalf("GET /api/me with %s's JWT = %d %+v, want 401 invalid_token: API_ALLOWED_CLIENTS is for introspection answers without aud", partner, status, a)
+		}
+		if status, _, a := callAPI(t, site, loggedInToken(t, site), nil); status != http.StatusOK || a.ValidatedBy != "jwt" {
+			t.Errorf("GET /api/me with the app's own JWT = %d %+v, want 200 validated by jwt", status, a)
+		}
+	})
+	t.Run("userinfo: any client's token passes, and the answer says it was userinfo", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{otherClients: []string{partner}})
+		status, _, a := callAPI(t, site, otherClientToken(t, site, partner), nil)
+		if status != http.StatusOK || a.ValidatedBy != "userinfo" || a.ClientID != "" {
+			t.Fatalf("GET /api/me by userinfo = %d %+v, want 200, validated_by userinfo and no client_id: userinfo cannot tell whose token it was", status, a)
+		}
+	})
+	t.Run("userinfo: with API_ALLOW_USERINFO=false a token no other way can validate is refused, without asking CONNECT", func(t *testing.T) {
+		site := newTestSite(t, siteOptions{noUserInfoAtAPI: true})
+		token := loggedInToken(t, site)
+		before := site.provider.Count("userinfo")
+		status, h, a := callAPI(t, site, token, nil)
+		if status != http.StatusUnauthorized || a.Error != "invalid_token" || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Fatalf("GET /api/me with userinfo off = %d %+v, want 401 invalid_token", status, a)
+		}
+		if n := site.provider.Count("userinfo") - before; n != 0 {
+			t.Errorf("userinfo asked %d times, want none", n)
 		}
 	})
 }
@@ -264,6 +378,9 @@ func TestSessionPageAsksAPIMeOnlyWhenTold(t *testing.T) {
 		}
 		if strings.Contains(r.body, token) {
 			t.Error("the page shows the access token")
+		}
+		if !strings.Contains(r.body, "<code>API_ALLOW_USERINFO=false</code>") {
+			t.Errorf("the page does not say what a userinfo answer means and how to turn it off:\n%s", r.body)
 		}
 		if n := site.provider.Count("userinfo") - before; n != 1 {
 			t.Errorf("asking called CONNECT's userinfo %d times, want 1", n)

@@ -35,8 +35,9 @@ type Options struct {
 	Issuer string
 	// BaseURL is APP_BASE_URL, for the commands pages show.
 	BaseURL string
-	// APIAudience is the audience /api/me requires of JWT access tokens.
-	APIAudience string
+	// APIPolicy is whom /api/me accepts access tokens for: API_AUDIENCE,
+	// API_ALLOWED_CLIENTS and API_ALLOW_USERINFO.
+	APIPolicy connect.AccessTokenPolicy
 	// HTTPS is true when APP_BASE_URL is https: browsers are then told to
 	// use nothing else (HSTS).
 	HTTPS bool

@@ -73,7 +73,14 @@ type siteOptions struct {
 	// metrics, when set, counts the app's events for the test to read.
 	metrics *Metrics
 	// apiAudience is API_AUDIENCE; empty means the client id.
-	apiAudience string
+	// apiAllowedClients is API_ALLOWED_CLIENTS; nil means the client id.
+	// noUserInfoAtAPI is API_ALLOW_USERINFO=false.
+	apiAudience       string
+	apiAllowedClients []string
+	noUserInfoAtAPI   bool
+	// otherClients are public clients the stand-in registers beside the
+	// app, so a test can get tokens issued to them (otherClientToken).
+	otherClients []string
 	// uiLocales is CONNECT_UI_LOCALES; empty sends the visitor's language.
 	uiLocales string
 	// acrValues is CONNECT_ACR_VALUES, the floor of every login.
@@ -126,7 +133,11 @@ func newTestSite(t testing.TB, opts siteOptions) *testSite {
 	if opts.jwtAccessTokens {
 		accessTokens = localconnect.JWTAccessTokens
 	}
-	provider, err := localconnect.New(localconnect.Options{Issuer: issuerServer.URL + "/oauth", Clients: []localconnect.Client{client},
+	clients := []localconnect.Client{client}
+	for _, id := range opts.otherClients {
+		clients = append(clients, localconnect.Client{ID: id, RedirectURIs: []string{otherClientRedirect(id)}})
+	}
+	provider, err := localconnect.New(localconnect.Options{Issuer: issuerServer.URL + "/oauth", Clients: clients,
 		SigningKey: providerKey(), Introspection: opts.introspection, AccessTokens: accessTokens})
 	if err != nil {
 		t.Fatal(err)
@@ -188,10 +199,14 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		Messages:        store.NewMessages(store.MessageOptions{Secrets: site.secrets}),
 		ValidatedTokens: store.NewValidatedTokens(site.redis, site.secrets, site.prefix),
 		BaseURL:         appURL,
-		APIAudience:     cmp.Or(site.opts.apiAudience, testClientID),
-		Ping:            func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
-		Logger:          slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Issuer:          site.provider.Issuer(),
+		APIPolicy: connect.AccessTokenPolicy{
+			Audience:       cmp.Or(site.opts.apiAudience, testClientID),
+			AllowedClients: site.opts.apiAllowedClients, // nil: connect's default, the client id
+			AllowUserInfo:  !site.opts.noUserInfoAtAPI,
+		},
+		Ping:   func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
+		Logger: slog.New(slog.NewTextHandler(site.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Issuer: site.provider.Issuer(),
 		Registration: Registration{
 			RedirectURL:           appURL + "/connect/oauth2callback",
 			PostLogoutRedirectURL: appURL + "/connect/logoutcallback",

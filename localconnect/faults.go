@@ -16,6 +16,15 @@ type Faults struct {
 	// IntrospectionStatus answers the introspection endpoint with this
 	// status code and a JSON error body.
 	IntrospectionStatus int
+	// IntrospectionOfAnyClient answers introspection about a live access
+	// token of any client, not only the caller's, as a provider does that
+	// lets one resource server check the tokens of all of a partner's
+	// clients. IntrospectionWithoutAudience leaves aud out of the answer,
+	// as RFC 7662 2.2 allows: client_id is then all that says whom the
+	// token is for. Together they let a test hand an API a token that is
+	// active but not meant for it.
+	IntrospectionOfAnyClient     bool
+	IntrospectionWithoutAudience bool
 	// IDTokenClaims sets or overrides these claims in every ID token issued,
 	// e.g. "acr": "1" or "sub": "x". A nil value removes the claim.
 	IDTokenClaims map[string]any

@@ -139,6 +139,16 @@ func testIntrospection(t *testing.T, format AccessTokenFormat) {
 		}
 	})
 
+	t.Run("Faults.IntrospectionOfAnyClient and IntrospectionWithoutAudience answer for another client's token, naming only its client", func(t *testing.T) {
+		e := newTestEnv(t, withIntrospection, withAccessTokens(format))
+		reply := e.codeFlow(publicClient, nil)
+		e.srv.SetFaults(Faults{IntrospectionOfAnyClient: true, IntrospectionWithoutAudience: true})
+		resp, answer := e.introspect(reply.AccessToken, basic(confidentialClient, clientSecret))
+		if resp.status != http.StatusOK || answer["active"] != true || answer["client_id"] != publicClient || answer["aud"] != nil {
+			t.Errorf("introspection by another client = %d %v, want active, client_id %s and no aud", resp.status, answer, publicClient)
+		}
+	})
+
 	refused := []struct {
 		name       string
 		auth       func(*http.Request, url.Values)

@@ -19,6 +19,12 @@ import (
 // would be a credential in Redis), and for at most MaxValidatedTokenAge:
 // a revoked token stops working within that time. A refused token adds
 // nothing, so garbage sent to the API cannot fill Redis.
+//
+// The bound does not rest on the key's TTL alone: anyone who may write to
+// Redis can PERSIST a key, or put back a copy of an old value. So each
+// entry holds, sealed, when the token was validated and when it expires,
+// and Find ignores an entry past the earlier of the two bounds, whatever
+// Redis says of its key.
 type ValidatedTokens struct {
 	rdb     redis.UniversalClient
 	secrets *Secrets
@@ -27,6 +33,24 @@ type ValidatedTokens struct {
 
 // MaxValidatedTokenAge bounds how long a validation is trusted.
 const MaxValidatedTokenAge = time.Minute
+
+// validation is one entry, as sealed in Redis.
+type validation struct {
+	Token connect.AccessToken `json:"token"`
+	// ValidatedAt is when CONNECT (or the token's signature) said the
+	// token was valid. An entry without it is never trusted.
+	ValidatedAt time.Time `json:"validated_at"`
+}
+
+// trustedUntil is when the entry stops counting: MaxValidatedTokenAge
+// after the validation, or the token's expiry if that comes first.
+func (v validation) trustedUntil() time.Time {
+	until := v.ValidatedAt.Add(MaxValidatedTokenAge)
+	if !v.Token.Expiry.IsZero() && v.Token.Expiry.Before(until) {
+		until = v.Token.Expiry
+	}
+	return until
+}
 
 // NewValidatedTokens keeps validations in rdb; keyPrefix as for
 // SessionOptions.
@@ -38,8 +62,8 @@ func NewValidatedTokens(rdb redis.UniversalClient, secrets *Secrets, keyPrefix s
 }
 
 // Find returns what an earlier validation found for token, if it is still
-// trusted.
-func (v *ValidatedTokens) Find(ctx context.Context, token string) (*connect.AccessToken, bool, error) {
+// trusted at now.
+func (v *ValidatedTokens) Find(ctx context.Context, token string, now time.Time) (*connect.AccessToken, bool, error) {
 	for _, ring := range v.secrets.rings {
 		key := v.keys.validatedToken(ring.hashedName("access token", token))
 		sealed, err := v.rdb.Get(ctx, key).Bytes()
@@ -53,26 +77,29 @@ func (v *ValidatedTokens) Find(ctx context.Context, token string) (*connect.Acce
 		if err != nil {
 			continue
 		}
-		var at connect.AccessToken
-		if err := json.Unmarshal(plain, &at); err != nil {
+		var entry validation
+		if err := json.Unmarshal(plain, &entry); err != nil {
 			continue
 		}
-		return &at, true, nil
+		if entry.ValidatedAt.IsZero() || !now.Before(entry.trustedUntil()) {
+			// Outlived its own bounds: a key kept past its TTL, or an old
+			// value put back. Validate again.
+			continue
+		}
+		return &entry.Token, true, nil
 	}
 	return nil, false, nil
 }
 
-// Remember keeps a valid token's validation until the earlier of its
-// expiry and MaxValidatedTokenAge from now.
+// Remember keeps a valid token's validation, made at now, until the
+// earlier of its expiry and MaxValidatedTokenAge from now.
 func (v *ValidatedTokens) Remember(ctx context.Context, token string, at *connect.AccessToken, now time.Time) error {
-	ttl := MaxValidatedTokenAge
-	if !at.Expiry.IsZero() {
-		ttl = min(ttl, at.Expiry.Sub(now))
-	}
+	entry := validation{Token: *at, ValidatedAt: now}
+	ttl := entry.trustedUntil().Sub(now)
 	if ttl <= 0 {
 		return nil
 	}
-	plain, err := json.Marshal(at)
+	plain, err := json.Marshal(entry)
 	if err != nil {
 		return fmt.Errorf("encode validated token: %w", err)
 	}
