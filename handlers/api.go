@@ -146,7 +146,9 @@ func (app *App) apiRefuse(w http.ResponseWriter, status int, code, description s
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	if code == "" {
-		code, description = "invalid_request", "Send the access token in an Authorization: Bearer header."
+		// No credentials at all: RFC 6750 §3.1 asks for no error code
+		// then, only the challenge; the body just says what to send.
+		description = "Send the access token in an Authorization: Bearer header."
 	}
 	writeAPIAnswer(w, status, apiAnswer{Error: code, ErrorDescription: description})
 }

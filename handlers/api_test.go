@@ -132,9 +132,13 @@ func TestAPIMeRefusesWhatItShould(t *testing.T) {
 	token := loggedInToken(t, site)
 
 	t.Run("no token: 401 with a bare Bearer challenge", func(t *testing.T) {
-		status, h, _ := callAPI(t, site, "", nil)
+		status, h, a := callAPI(t, site, "", nil)
 		if status != http.StatusUnauthorized || h.Get("WWW-Authenticate") != `Bearer realm="connect-sample"` {
 			t.Fatalf("GET /api/me without a token = %d, WWW-Authenticate %q; want 401 and Bearer without an error", status, h.Get("WWW-Authenticate"))
+		}
+		// RFC 6750 §3.1: no error code when no credentials were sent.
+		if a.Error != "" || !strings.Contains(a.ErrorDescription, "Authorization: Bearer") {
+			t.Errorf("GET /api/me without a token answered %+v, want no error code, only what to send", a)
 		}
 	})
 	t.Run("a token CONNECT does not know: 401 invalid_token, and nothing cached", func(t *testing.T) {
