@@ -52,10 +52,24 @@ func TestProfile(t *testing.T) {
 			t.Errorf("token endpoint called %d times (the login's included), want 1", n)
 		}
 	})
+	t.Run("userinfo is asked at most once a minute, and at once with Fetch again", func(t *testing.T) {
+		if n := site.provider.Count("userinfo"); n != 1 {
+			t.Errorf("four views within a minute called userinfo %d times, want 1", n)
+		}
+		wantStatus(t, "GET /profile?fetch=now", b.get(site.app.URL+"/profile?fetch=now"), http.StatusOK)
+		if n := site.provider.Count("userinfo"); n != 2 {
+			t.Errorf("Fetch again: userinfo called %d times in all, want 2", n)
+		}
+		site.clock.Advance(61 * time.Second)
+		wantStatus(t, "GET /profile a minute later", b.get(site.app.URL+"/profile"), http.StatusOK)
+		if n := site.provider.Count("userinfo"); n != 3 {
+			t.Errorf("a minute later: userinfo called %d times in all, want 3", n)
+		}
+	})
 	t.Run("userinfo naming another user shows an error and none of its claims", func(t *testing.T) {
 		site.provider.SetFaults(localconnect.Faults{UserinfoSubject: "310000009999"})
 		defer site.provider.SetFaults(localconnect.Faults{})
-		r := b.get(site.app.URL + "/profile")
+		r := b.get(site.app.URL + "/profile?fetch=now")
 		wantStatus(t, "GET /profile with another sub from userinfo", r, http.StatusBadGateway)
 		for _, leak := range []string{"310000009999", user.Email, user.PhoneNumber} {
 			if strings.Contains(html.UnescapeString(r.body), leak) {
@@ -66,7 +80,7 @@ func TestProfile(t *testing.T) {
 	t.Run("a CONNECT outage gives a 503 page", func(t *testing.T) {
 		site.provider.SetFaults(localconnect.Faults{UserinfoStatus: http.StatusServiceUnavailable})
 		defer site.provider.SetFaults(localconnect.Faults{})
-		wantStatus(t, "GET /profile while userinfo is down", b.get(site.app.URL+"/profile"), http.StatusServiceUnavailable)
+		wantStatus(t, "GET /profile while userinfo is down", b.get(site.app.URL+"/profile?fetch=now"), http.StatusServiceUnavailable)
 	})
 }
 
@@ -183,7 +197,7 @@ func TestRefresh(t *testing.T) {
 		b.logIn(site, "/protected", true)
 		site.clock.Advance(makeTokensDue)
 		site.provider.SetFaults(localconnect.Faults{TokenStatus: http.StatusServiceUnavailable})
-		wantStatus(t, "GET /profile while the token endpoint is down", b.get(site.app.URL+"/profile"), http.StatusServiceUnavailable)
+		wantStatus(t, "GET /profile while the token endpoint is down", b.get(site.app.URL+"/profile?fetch=now"), http.StatusServiceUnavailable)
 		site.provider.SetFaults(localconnect.Faults{})
 		wantStatus(t, "GET /profile once CONNECT is back", b.get(site.app.URL+"/profile"), http.StatusOK)
 	})

@@ -26,6 +26,7 @@ func (k keyLayout) logoutJTI(h string) string      { return k.prefix + "logout-j
 func (k keyLayout) validatedToken(h string) string { return k.prefix + "api-token:" + h }
 func (k keyLayout) callback(h string) string       { return k.prefix + "callback:" + h }
 func (k keyLayout) endedSID(h string) string       { return k.prefix + "ended-sid:" + h }
+func (k keyLayout) userInfo(h string) string       { return k.prefix + "userinfo:{" + h + "}" }
 
 // sessionKeys are the keys of one session that its scripts (commitScript,
 // endScript) touch together, all in one Cluster slot.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store/storetest"
 )
 
@@ -83,4 +84,43 @@ func TestSealedLimitsHoldWithoutRedisExpiry(t *testing.T) {
 			t.Error("the session was hidden, not ended")
 		}
 	})
+}
+
+// TestKeptUserInfoHoldsItsOwnLimit: the profile's userinfo answer is shown
+// again for at most a minute, and never past the access token's expiry,
+// whatever Redis's expiry says.
+func TestKeptUserInfoHoldsItsOwnLimit(t *testing.T) {
+	rdb := storetest.Redis(t)
+	var ahead atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	s := newTestStore(t, rdb, storeOptions{now: clock})
+	token := s.logIn(t, testClaims)
+	ctx := s.load(t, token)
+	info := &connect.UserInfo{Subject: testClaims.Subject}
+	for _, tc := range []struct {
+		name        string
+		tokenExpiry time.Time
+		gone        time.Duration
+	}{
+		{"a minute after it was fetched", time.Now().Add(time.Hour), 61 * time.Second},
+		{"when the access token expires first", time.Now().Add(20 * time.Second), 21 * time.Second},
+	} {
+		t.Run("kept, persisted, and gone "+tc.name, func(t *testing.T) {
+			ahead.Store(0)
+			if _, err := s.KeepUserInfo(ctx, info, tc.tokenExpiry); err != nil {
+				t.Fatal(err)
+			}
+			if _, found, _ := s.KeptUserInfo(ctx); !found {
+				t.Fatal("a userinfo answer just kept is not found")
+			}
+			keys, _ := rdb.Keys(context.Background(), s.prefix+"userinfo:*").Result()
+			for _, k := range keys {
+				rdb.Persist(context.Background(), k)
+			}
+			ahead.Store(int64(tc.gone))
+			if kept, found, err := s.KeptUserInfo(ctx); found || err != nil {
+				t.Errorf("%s, with no Redis expiry, KeptUserInfo = %+v, %v, %v; want not found", tc.name, kept, found, err)
+			}
+		})
+	}
 }
