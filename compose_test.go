@@ -403,7 +403,6 @@ func TestDockerfile(t *testing.T) {
 	wantFinal := []string{
 		"FROM gcr.io/distroless/static-debian12:nonroot",
 		"COPY --from=build /out/connect-sample /connect-sample",
-		"ENV APP_LISTEN=:8081",
 		"USER nonroot:nonroot",
 		"EXPOSE 8081 8082",
 		`ENTRYPOINT ["/connect-sample"]`,
@@ -415,6 +414,13 @@ func TestDockerfile(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the final stage leaves APP_LISTEN to the app, so a platform's PORT counts", func(t *testing.T) {
+		for _, in := range final {
+			if strings.HasPrefix(in, "ENV ") && strings.Contains(in, "APP_LISTEN") {
+				t.Errorf("final stage has %q: with APP_LISTEN set the app ignores PORT, and its default :8081 already listens on every interface", in)
+			}
+		}
+	})
 	t.Run("the final stage checks its health with the binary", func(t *testing.T) {
 		found := false
 		for _, in := range final {
