@@ -26,11 +26,12 @@ RUN --mount=type=cache,target=/root/.cache/go-build \
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/connect-sample /connect-sample
 
-# Listen on every interface: inside a container, localhost is unreachable
-# from outside. The local CONNECT stand-in stays on the container's own
-# loopback unless LOCAL_CONNECT_LISTEN says otherwise (docker-compose.yml
-# sets :8082, and publishes it on the host's loopback only).
-ENV APP_LISTEN=:8081
+# No APP_LISTEN here: the app's default, :8081 or :$PORT when the platform
+# sets PORT, already listens on every interface (inside a container,
+# localhost is unreachable from outside), and an ENV would hide PORT from
+# the platforms that route only to it. The local CONNECT stand-in stays on
+# the container's own loopback unless LOCAL_CONNECT_LISTEN says otherwise
+# (docker-compose.yml sets it, and publishes it on the host's loopback only).
 USER nonroot:nonroot
 EXPOSE 8081 8082
 

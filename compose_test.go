@@ -93,17 +93,13 @@ func TestDockerComposeRunsTheAppWithRedis(t *testing.T) {
 	t.Run("the app publishes 8081 and 8082 on the same host ports", func(t *testing.T) {
 		for _, want := range []uint32{8081, 8082} {
 			if !publishes(app, want) {
-				t.Errorf("app ports = %+v, want %d:%d", app.Ports, want, want)
+				t.Errorf("app ports = %+v, want 127.0.0.1:%d:%d", app.Ports, want, want)
 			}
 		}
 	})
 
-	t.Run("the stand-in is published on this machine's loopback only", func(t *testing.T) {
-		for _, p := range app.Ports {
-			if p.Target == 8082 && p.HostIP != "127.0.0.1" {
-				t.Errorf("stand-in port published on %q, want 127.0.0.1: anyone who reaches it can log in as its test users", p.HostIP)
-			}
-		}
+	t.Run("every port is published on this machine's loopback only", func(t *testing.T) {
+		checkLoopbackOnly(t, app)
 	})
 
 	t.Run("the app waits for a healthy Redis", func(t *testing.T) {
@@ -136,6 +132,7 @@ func TestDockerComposeRunsTheAppWithRedis(t *testing.T) {
 			"LOCAL_CONNECT_URL":    "http://localhost:8082",
 			"LOCAL_CONNECT_LISTEN": ":8082",
 			"APP_BASE_URL":         "http://localhost:8081",
+			"APP_LISTEN":           ":8081",
 		}
 		lookup := environment(app)
 		for name, value := range want {
@@ -188,22 +185,97 @@ REDIS_URL=redis://127.0.0.1:6379/0
 	}
 }
 
+func TestDockerComposeTakesItsPortsFromTheEnvFile(t *testing.T) {
+	t.Run("APP_PORT and LOCAL_CONNECT_PORT move the app and the stand-in", func(t *testing.T) {
+		app := service(t, loadCompose(t, "APP_PORT=18081\nLOCAL_CONNECT_PORT=18082\n"), "app")
+		for _, want := range []uint32{18081, 18082} {
+			if !publishes(app, want) {
+				t.Errorf("app ports = %+v, want 127.0.0.1:%d:%d", app.Ports, want, want)
+			}
+		}
+		checkLoopbackOnly(t, app)
+		checkVariableNames(t, app)
+		c, err := config.Load(environment(app), "")
+		if err != nil {
+			t.Fatalf("config.Load with the app's environment: %v", err)
+		}
+		checks := []struct{ name, got, want string }{
+			{"APP_LISTEN", c.Listen, ":18081"},
+			{"APP_BASE_URL", c.BaseURL.String(), "http://localhost:18081"},
+			{"LOCAL_CONNECT_URL", c.LocalConnectURL.String(), "http://localhost:18082"},
+			{"LOCAL_CONNECT_LISTEN", c.LocalConnectListen, ":18082"},
+		}
+		for _, check := range checks {
+			if check.got != check.want {
+				t.Errorf("app %s = %q, want %q", check.name, check.got, check.want)
+			}
+		}
+		checkPortsMatchConfig(t, app, c)
+		for _, w := range c.Warnings() {
+			if strings.Contains(w, "APP_LISTEN") {
+				t.Errorf("compose's own settings warn %q", w)
+			}
+		}
+	})
+
+	t.Run("the app's own settings in .env win over compose's defaults", func(t *testing.T) {
+		// Set for `go run`, and honoured under compose too: nothing under
+		// environment: may quietly replace what the user wrote in .env.
+		app := service(t, loadCompose(t, `APP_LISTEN=:9001
+APP_BASE_URL=http://localhost:9001
+LOCAL_CONNECT_URL=http://localhost:9002
+LOCAL_CONNECT_LISTEN=:9002
+`), "app")
+		want := map[string]string{
+			"APP_LISTEN":           ":9001",
+			"APP_BASE_URL":         "http://localhost:9001",
+			"LOCAL_CONNECT_URL":    "http://localhost:9002",
+			"LOCAL_CONNECT_LISTEN": ":9002",
+		}
+		lookup := environment(app)
+		for name, value := range want {
+			if got, _ := lookup(name); got != value {
+				t.Errorf("app %s = %q, want .env's %q", name, got, value)
+			}
+		}
+	})
+}
+
 // publishes reports whether s publishes container port port on the same
-// host port.
+// host port of this machine's loopback.
 func publishes(s types.ServiceConfig, port uint32) bool {
 	for _, p := range s.Ports {
-		if p.Target == port && p.Published == strconv.FormatUint(uint64(port), 10) {
+		if p.Target == port && p.Published == strconv.FormatUint(uint64(port), 10) && p.HostIP == "127.0.0.1" {
 			return true
 		}
 	}
 	return false
 }
 
+// checkLoopbackOnly fails for a port s publishes beyond this machine: the
+// stand-in lets anyone who reaches it log in as its test users, and the app
+// runs as a development setup (plain http, the stand-in) under compose.
+func checkLoopbackOnly(t *testing.T, s types.ServiceConfig) {
+	t.Helper()
+	if len(s.Ports) == 0 {
+		t.Errorf("%s publishes no ports", s.Name)
+	}
+	for _, p := range s.Ports {
+		if p.HostIP != "127.0.0.1" {
+			t.Errorf("%s port %d published on %q, want 127.0.0.1", s.Name, p.Target, p.HostIP)
+		}
+	}
+}
+
+// composeVariables are read by docker-compose.yml itself, not by the app;
+// from .env they also reach the container, where the app ignores them.
+var composeVariables = []string{"APP_PORT", "LOCAL_CONNECT_PORT"}
+
 // checkVariableNames fails for any variable in the service's environment
 // that config.Load does not read: a typo there would be silently ignored.
 func checkVariableNames(t *testing.T, s types.ServiceConfig) {
 	t.Helper()
-	var known []string
+	known := slices.Clone(composeVariables)
 	for _, v := range config.Variables() {
 		known = append(known, v.Name)
 	}
@@ -331,7 +403,6 @@ func TestDockerfile(t *testing.T) {
 	wantFinal := []string{
 		"FROM gcr.io/distroless/static-debian12:nonroot",
 		"COPY --from=build /out/connect-sample /connect-sample",
-		"ENV APP_LISTEN=:8081",
 		"USER nonroot:nonroot",
 		"EXPOSE 8081 8082",
 		`ENTRYPOINT ["/connect-sample"]`,
@@ -343,6 +414,13 @@ func TestDockerfile(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the final stage leaves APP_LISTEN to the app, so a platform's PORT counts", func(t *testing.T) {
+		for _, in := range final {
+			if strings.HasPrefix(in, "ENV ") && strings.Contains(in, "APP_LISTEN") {
+				t.Errorf("final stage has %q: with APP_LISTEN set the app ignores PORT, and its default :8081 already listens on every interface", in)
+			}
+		}
+	})
 	t.Run("the final stage checks its health with the binary", func(t *testing.T) {
 		found := false
 		for _, in := range final {

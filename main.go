@@ -171,21 +171,23 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if cfg.MetricsListen != "" {
 		// A listener of its own, never the public one: the figures are for
 		// the operator, and the scraper needs no route through the site.
-		metricsServer, err := listen(cfg.MetricsListen, metrics.Handler(), logger)
+		metricsServer, err := listen(address{"METRICS_LISTEN", cfg.MetricsListen, cfg.MetricsListen, "METRICS_LISTEN"}, metrics.Handler(), logger)
 		if err != nil {
 			return err
 		}
 		servers = append(servers, metricsServer)
 	}
 
-	site, err := listen(cfg.Listen, app.Routes(), logger)
+	site, err := listen(address{"APP_LISTEN", cfg.Listen, cfg.Listen, "APP_LISTEN (or PORT)"}, app.Routes(), logger)
 	if err != nil {
 		return err
 	}
 	servers = append(servers, site)
 	logger.Info("CONNECT sample is running", "config", cfg)
 	// Last, and plain, so a developer sees where to go without reading
-	// key=value pairs.
+	// key=value pairs. Unless APP_BASE_URL is set, it follows APP_LISTEN,
+	// so this is where the app listens and where CONNECT sends the
+	// browser back to.
 	fmt.Fprintf(stdout, "open %s\n", cfg.BaseURL)
 
 	// Load discovery now rather than on the first visitor's click. A
@@ -207,12 +209,25 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	return errors.Join(errs...)
 }
 
-// listen binds addr before returning, so a port already in use stops
-// start-up with a clear error, and then serves h in the background.
-func listen(addr string, h http.Handler, logger *slog.Logger) (*http.Server, error) {
-	ln, err := net.Listen("tcp", addr)
+// address is where a server listens, with the setting it comes from, so
+// that a port already in use says which setting to change.
+type address struct {
+	setting string // the variable the address comes from, e.g. APP_LISTEN
+	value   string // its value, e.g. :8081
+	listen  string // host:port to listen on
+	change  string // what to set to a free port, e.g. APP_LISTEN (or PORT)
+}
+
+// listen binds a before returning, so a port already in use stops
+// start-up with one line naming the setting to change, and then serves h
+// in the background.
+func listen(a address, h http.Handler, logger *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", a.listen)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s %s: the port is in use by another program; set %s to a free one", a.setting, a.value, a.change)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("%s %s: %w", a.setting, a.value, err)
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -224,7 +239,7 @@ func listen(addr string, h http.Handler, logger *slog.Logger) (*http.Server, err
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("server stopped", "addr", addr, "error", err)
+			logger.Error("server stopped", "addr", a.listen, "error", err)
 		}
 	}()
 	return srv, nil
@@ -233,8 +248,9 @@ func listen(addr string, h http.Handler, logger *slog.Logger) (*http.Server, err
 // startStandIn runs the local CONNECT stand-in with this app's client
 // registered, and the other apps' clients of LOCAL_CONNECT_CLIENTS beside
 // it, for demos and development before Telenor has issued credentials. It
-// listens on LOCAL_CONNECT_LISTEN: loopback unless the operator opens it
-// up (compose does, for Docker's port mapping).
+// listens on LOCAL_CONNECT_LISTEN: loopback on LOCAL_CONNECT_URL's port
+// unless the operator opens it up (compose does, for Docker's port
+// mapping).
 func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger) (*http.Server, error) {
 	clients := []localconnect.Client{{
 		ID:                     cfg.ClientID,
@@ -264,7 +280,13 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
 	}
-	return listen(cfg.LocalConnectListen, standIn, logger)
+	// Unless LOCAL_CONNECT_LISTEN is set, the stand-in listens on
+	// LOCAL_CONNECT_URL's port: that URL is the setting to change.
+	at := address{"LOCAL_CONNECT_LISTEN", cfg.LocalConnectListen, cfg.LocalConnectListen, "LOCAL_CONNECT_LISTEN (and LOCAL_CONNECT_URL's port)"}
+	if cfg.StandInPortSetting() == "LOCAL_CONNECT_URL" {
+		at = address{"LOCAL_CONNECT_URL", cfg.LocalConnectURL.String(), cfg.LocalConnectListen, "LOCAL_CONNECT_URL's port"}
+	}
+	return listen(at, standIn, logger)
 }
 
 // openRedis connects to REDIS_URL, or starts the embedded Redis when it is

@@ -60,9 +60,11 @@ func TestRun(t *testing.T) {
 	})
 
 	appPort, standInPort, metricsPort := freePort(t), freePort(t), freePort(t)
+	// No APP_BASE_URL: it follows APP_LISTEN, and the app must be found
+	// where the start-up line says.
+	baseURL := "http://localhost:" + strconv.Itoa(appPort)
 	vars := map[string]string{
 		"APP_LISTEN":        "127.0.0.1:" + strconv.Itoa(appPort),
-		"APP_BASE_URL":      "http://localhost:" + strconv.Itoa(appPort),
 		"LOCAL_CONNECT_URL": "http://localhost:" + strconv.Itoa(standInPort),
 		"METRICS_LISTEN":    "127.0.0.1:" + strconv.Itoa(metricsPort),
 	}
@@ -75,7 +77,7 @@ func TestRun(t *testing.T) {
 	t.Run("it starts the app and the stand-in, and becomes ready", func(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			resp, err := http.Get(vars["APP_BASE_URL"] + "/readyz")
+			resp, err := http.Get(baseURL + "/readyz")
 			if err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
@@ -87,8 +89,8 @@ func TestRun(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if want := "open " + vars["APP_BASE_URL"] + "\n"; stdout.String() != want {
-			t.Errorf("start-up printed %q on stdout, want the plain line %q", stdout.String(), want)
+		if want := "open " + baseURL + "\n"; stdout.String() != want {
+			t.Errorf("start-up printed %q on stdout, want the plain line %q: APP_LISTEN's port, where the app answers", stdout.String(), want)
 		}
 		for _, warning := range []string{"CONNECT_ISSUER is not set", "REDIS_URL is not set", "SESSION_SECRET is not set"} {
 			if !strings.Contains(stderr.String(), warning) {
@@ -117,7 +119,7 @@ func TestRun(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "connect_sample_logins_started_total") {
 			t.Errorf("GET /metrics on METRICS_LISTEN = %d, want 200 with the app's counters", resp.StatusCode)
 		}
-		resp, err = http.Get(vars["APP_BASE_URL"] + "/metrics")
+		resp, err = http.Get(baseURL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,11 +132,10 @@ func TestRun(t *testing.T) {
 	t.Run("a port already in use stops a second start at once", func(t *testing.T) {
 		err := run(context.Background(), []string{"connect-sample"}, env(map[string]string{
 			"APP_LISTEN":        vars["APP_LISTEN"],
-			"APP_BASE_URL":      vars["APP_BASE_URL"],
 			"LOCAL_CONNECT_URL": "http://localhost:" + strconv.Itoa(freePort(t)),
 		}), &bytes.Buffer{}, &bytes.Buffer{})
-		if err == nil || !strings.Contains(err.Error(), "listen on") {
-			t.Fatalf("second run = %v, want a listen error", err)
+		if err == nil || !strings.HasPrefix(err.Error(), "APP_LISTEN "+vars["APP_LISTEN"]+": the port is in use") {
+			t.Fatalf("second run = %v, want the busy port of APP_LISTEN", err)
 		}
 	})
 
@@ -153,4 +154,70 @@ func TestRun(t *testing.T) {
 			t.Error("healthcheck succeeded after shutdown, want failure")
 		}
 	})
+}
+
+// TestRunSaysWhichSettingMovesABusyPort occupies each port the program
+// listens on in turn: start-up must stop with one line that names the
+// setting to change, not a bare "address already in use".
+func TestRunSaysWhichSettingMovesABusyPort(t *testing.T) {
+	t.Chdir(t.TempDir()) // no developer's .env
+
+	tests := []struct {
+		name string
+		// vars gets the occupied port as busy and free ports as free1, free2.
+		vars     func(busy, free1, free2 string) map[string]string
+		wantLine func(busy string) string
+	}{
+		{"the app's port names APP_LISTEN, and PORT",
+			func(busy, free1, _ string) map[string]string {
+				return map[string]string{"APP_LISTEN": "127.0.0.1:" + busy, "LOCAL_CONNECT_URL": "http://localhost:" + free1}
+			},
+			func(busy string) string {
+				return "APP_LISTEN 127.0.0.1:" + busy + ": the port is in use by another program; set APP_LISTEN (or PORT) to a free one"
+			}},
+		{"the stand-in's port names LOCAL_CONNECT_URL, whose port it listens on",
+			func(busy, free1, _ string) map[string]string {
+				return map[string]string{"APP_LISTEN": "127.0.0.1:" + free1, "LOCAL_CONNECT_URL": "http://localhost:" + busy}
+			},
+			func(busy string) string {
+				return "LOCAL_CONNECT_URL http://localhost:" + busy + ": the port is in use by another program; set LOCAL_CONNECT_URL's port to a free one"
+			}},
+		{"the stand-in's port names LOCAL_CONNECT_LISTEN when that is set",
+			func(busy, free1, _ string) map[string]string {
+				return map[string]string{"APP_LISTEN": "127.0.0.1:" + free1, "LOCAL_CONNECT_URL": "http://localhost:" + busy, "LOCAL_CONNECT_LISTEN": "127.0.0.1:" + busy}
+			},
+			func(busy string) string {
+				return "LOCAL_CONNECT_LISTEN 127.0.0.1:" + busy + ": the port is in use by another program; set LOCAL_CONNECT_LISTEN (and LOCAL_CONNECT_URL's port) to a free one"
+			}},
+		{"the metrics port names METRICS_LISTEN",
+			func(busy, free1, free2 string) map[string]string {
+				return map[string]string{"APP_LISTEN": "127.0.0.1:" + free1, "LOCAL_CONNECT_URL": "http://localhost:" + free2, "METRICS_LISTEN": "127.0.0.1:" + busy}
+			},
+			func(busy string) string {
+				return "METRICS_LISTEN 127.0.0.1:" + busy + ": the port is in use by another program; set METRICS_LISTEN to a free one"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			occupant, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer occupant.Close()
+			busy := strconv.Itoa(occupant.Addr().(*net.TCPAddr).Port)
+			vars := tt.vars(busy, strconv.Itoa(freePort(t)), strconv.Itoa(freePort(t)))
+
+			var stdout bytes.Buffer
+			err = run(t.Context(), []string{"connect-sample"}, env(vars), &stdout, &bytes.Buffer{})
+			if err == nil {
+				t.Fatal("run succeeded on a busy port, want an error")
+			}
+			if got, want := err.Error(), tt.wantLine(busy); got != want {
+				t.Errorf("run = %q\nwant    %q", got, want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("a failed start printed %q, want nothing: there is nothing to open", stdout.String())
+			}
+		})
+	}
 }

@@ -127,6 +127,10 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is "text" or "json".
 	LogFormat string
+
+	// standInListenFollowsURL says LOCAL_CONNECT_LISTEN is unset, so the
+	// stand-in's port is LOCAL_CONNECT_URL's; see StandInPortSetting.
+	standInListenFollowsURL bool
 }
 
 // Load reads the settings from lookupEnv (os.LookupEnv outside tests) and
@@ -155,7 +159,10 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 	c.ACRValues = r.acr("CONNECT_ACR_VALUES")
 	c.UILocales = r.locales("CONNECT_UI_LOCALES")
 	c.BaseURL = r.baseURL("APP_BASE_URL")
-	c.Listen = r.listen("APP_LISTEN")
+	c.Listen = r.appListen("APP_LISTEN")
+	if r.raw("APP_BASE_URL") == "" && c.Listen != "" {
+		c.BaseURL = r.followListen("APP_BASE_URL", c.Listen, c.Issuer)
+	}
 	c.RedisURL = r.value("REDIS_URL")
 	c.SessionSecret, c.RandomSessionSecret = r.sessionSecret("SESSION_SECRET")
 	c.PreviousSessionSecret = r.previousSessionSecret("SESSION_SECRET_PREVIOUS", c)
@@ -214,6 +221,7 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 	}
 	if c.LocalConnectListen == "" && c.LocalConnectURL != nil {
 		c.LocalConnectListen = net.JoinHostPort("127.0.0.1", c.LocalConnectURL.Port())
+		c.standInListenFollowsURL = true
 	}
 
 	if len(r.errs) > 0 {
@@ -277,10 +285,42 @@ func (c *Config) Warnings() []string {
 	if c.APIAllowUserInfo {
 		w = append(w, "API_ALLOW_USERINFO is true, so when CONNECT offers neither introspection nor JWT access tokens /api/me accepts any access token CONNECT issued for the user, to any client, as userinfo cannot tell whose token it was (its answers say \"validated_by\": \"userinfo\"); set API_ALLOW_USERINFO=false to answer 401 invalid_token instead.")
 	}
+	if base, listen, ok := c.portMismatch(); ok {
+		w = append(w, fmt.Sprintf("APP_BASE_URL %s is on port %s but APP_LISTEN %s is on port %s: CONNECT sends the browser back to a port this app does not listen on, so login fails unless something forwards one to the other; change APP_BASE_URL or APP_LISTEN (or PORT) so they agree.", c.BaseURL, base, c.Listen, listen))
+	}
 	if c.InsecureBaseURL() {
 		w = append(w, fmt.Sprintf("APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.", c.BaseURL))
 	}
 	return w
+}
+
+// portMismatch reports the two ports when APP_BASE_URL is on this
+// machine and names another port than the one the app listens on: after
+// a port change in one setting but not the other, the redirect URI leads
+// nowhere. Port 0 (a port the kernel picks, in tests) is left alone.
+func (c *Config) portMismatch() (basePort, listenPort string, ok bool) {
+	host, listenPort, err := net.SplitHostPort(c.Listen)
+	if err != nil || listenPort == "0" || !isLoopback(c.BaseURL.Hostname()) {
+		return "", "", false
+	}
+	if host != "" && !isLoopback(host) && !isUnspecified(host) {
+		return "", "", false
+	}
+	basePort = c.BaseURL.Port()
+	if basePort == "" {
+		basePort = map[string]string{"http": "80", "https": "443"}[c.BaseURL.Scheme]
+	}
+	return basePort, listenPort, basePort != listenPort
+}
+
+// StandInPortSetting names the setting that chooses the stand-in's port,
+// for a message about it: LOCAL_CONNECT_LISTEN when set, else
+// LOCAL_CONNECT_URL, whose port the stand-in listens on.
+func (c *Config) StandInPortSetting() string {
+	if c.standInListenFollowsURL {
+		return "LOCAL_CONNECT_URL"
+	}
+	return "LOCAL_CONNECT_LISTEN"
 }
 
 // ServeSetupPage reports whether /setup is served. The page shows the
@@ -344,6 +384,13 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// isUnspecified reports whether host (without brackets) is a wildcard
+// address such as 0.0.0.0 or ::, which listens on every interface.
+func isUnspecified(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
 }
 
 // reader looks up variables and collects one error per bad one, so a
@@ -455,9 +502,13 @@ func (r *reader) locales(name string) string {
 }
 
 // baseURL checks APP_BASE_URL. The redirect URIs are built by appending
-// paths to it, so it must be a bare origin.
+// paths to it, so it must be a bare origin. Unset, it is nil: Load then
+// derives it from the listen address (followListen).
 func (r *reader) baseURL(name string) *url.URL {
 	s := r.value(name)
+	if s == "" {
+		return nil
+	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
@@ -477,6 +528,47 @@ func (r *reader) baseURL(name string) *url.URL {
 		return u
 	}
 	return nil
+}
+
+// appListen reads APP_LISTEN. Unset, the app listens on every interface
+// on PORT when that is set, as hosting platforms that set PORT expect
+// (Heroku, Cloud Run, Render and the like route only to it), else on the
+// default :8081.
+func (r *reader) appListen(name string) string {
+	port := r.raw("PORT")
+	if r.raw(name) != "" || port == "" {
+		return r.listen(name)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		r.errorf("PORT", "must be a port number from 1 to 65535 (with APP_LISTEN unset the app listens on :PORT), got %q", port)
+		return ""
+	}
+	return ":" + port
+}
+
+// followListen is APP_BASE_URL when it is unset: the address at which a
+// browser reaches the listen address, so that changing the port alone
+// moves the redirect URIs with it. A loopback or wildcard address is
+// reached at http://localhost:PORT (CONNECT accepts plain http redirect
+// URIs only on localhost).
+//
+// With CONNECT_ISSUER set and a listen address other than loopback, the
+// browser reaches the app by a name only the operator knows (a proxy, a
+// platform's domain); guessing would send CONNECT a redirect URI that
+// fails only at the first login, so the setting is required instead.
+func (r *reader) followListen(name, listen, issuer string) *url.URL {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil // reported by appListen
+	}
+	if issuer != "" && !isLoopback(host) {
+		r.errorf(name, "required when CONNECT_ISSUER is set and APP_LISTEN (%s) is not a loopback address: set the public URL registered at CONNECT, such as https://app.example.com (or listen on 127.0.0.1:%s to use http://localhost:%s)", listen, port, port)
+		return nil
+	}
+	if host == "" || isLoopback(host) || isUnspecified(host) {
+		host = "localhost"
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
 }
 
 func (r *reader) listen(name string) string {

@@ -202,7 +202,7 @@ func TestLoadReadsTheEnvFileAndTheEnvironmentWins(t *testing.T) {
 CONNECT_ISSUER=https://connect.telenordigital.com/oauth
 CONNECT_CLIENT_ID="from-file"
 export CONNECT_SCOPES='openid email'
-APP_LISTEN=:9001   # trailing comment
+APP_LISTEN=127.0.0.1:9001   # trailing comment
 LOG_LEVEL=warn
 SESSION_LIFETIME=2h
 UNKNOWN_NAME=ignored
@@ -223,7 +223,8 @@ UNKNOWN_NAME=ignored
 		{"Issuer from the file", c.Issuer, "https://connect.telenordigital.com/oauth"},
 		{"ClientID from the environment", c.ClientID, "from-env"},
 		{"Scopes from the file", strings.Join(c.Scopes, ","), "openid,email"},
-		{"Listen from the file", c.Listen, ":9001"},
+		{"Listen from the file", c.Listen, "127.0.0.1:9001"},
+		{"BaseURL following the listen address", c.BaseURL.String(), "http://localhost:9001"},
 		{"LogLevel from the environment", c.LogLevel, slog.LevelError},
 		{"SessionLifetime from the empty environment", c.SessionLifetime, 12 * time.Hour},
 	}
@@ -250,15 +251,15 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		vars     map[string]string
 		wantLine string // the whole error, or its start when it ends in "..."
 	}{
-		{"an issuer that is not a URL", map[string]string{"CONNECT_ISSUER": "connect.telenordigital.com", "CONNECT_CLIENT_ID": "x"},
+		{"an issuer that is not a URL", map[string]string{"CONNECT_ISSUER": "connect.telenordigital.com", "CONNECT_CLIENT_ID": "x", "APP_BASE_URL": "http://localhost:8081"},
 			`config: CONNECT_ISSUER: must be an https URL such as https://connect.staging.telenordigital.com/oauth, got "connect.telenordigital.com"`},
-		{"an ftp issuer", map[string]string{"CONNECT_ISSUER": "ftp://connect.telenordigital.com/oauth", "CONNECT_CLIENT_ID": "x"},
+		{"an ftp issuer", map[string]string{"CONNECT_ISSUER": "ftp://connect.telenordigital.com/oauth", "CONNECT_CLIENT_ID": "x", "APP_BASE_URL": "http://localhost:8081"},
 			`config: CONNECT_ISSUER: must be an https URL ...`},
-		{"a plain http issuer on a public host", map[string]string{"CONNECT_ISSUER": "http://connect.telenordigital.com/oauth", "CONNECT_CLIENT_ID": "x"},
+		{"a plain http issuer on a public host", map[string]string{"CONNECT_ISSUER": "http://connect.telenordigital.com/oauth", "CONNECT_CLIENT_ID": "x", "APP_BASE_URL": "http://localhost:8081"},
 			`config: CONNECT_ISSUER: must be https (plain http only on localhost), got "http://connect.telenordigital.com/oauth"`},
-		{"an issuer with a query", map[string]string{"CONNECT_ISSUER": "https://connect.telenordigital.com/oauth?x=1", "CONNECT_CLIENT_ID": "x"},
+		{"an issuer with a query", map[string]string{"CONNECT_ISSUER": "https://connect.telenordigital.com/oauth?x=1", "CONNECT_CLIENT_ID": "x", "APP_BASE_URL": "http://localhost:8081"},
 			`config: CONNECT_ISSUER: must not have a query or fragment, got "https://connect.telenordigital.com/oauth?x=1"`},
-		{"an issuer without a client id", map[string]string{"CONNECT_ISSUER": "https://connect.telenordigital.com/oauth"},
+		{"an issuer without a client id", map[string]string{"CONNECT_ISSUER": "https://connect.telenordigital.com/oauth", "APP_BASE_URL": "http://localhost:8081"},
 			`config: CONNECT_CLIENT_ID: required when CONNECT_ISSUER is set: use the client_id from your CONNECT client registration`},
 		{"scopes without openid", map[string]string{"CONNECT_SCOPES": "profile email"},
 			`config: CONNECT_SCOPES: must contain "openid", got "profile email"`},
@@ -509,6 +510,24 @@ func TestWarnings(t *testing.T) {
 			[]string{"APP_BASE_URL http://sample.example.com is not https"}},
 		{"a refresh margin as long as the stand-in's token lifetime warns", map[string]string{"REDIS_URL": "redis://redis:6379/0", "SESSION_SECRET": secret, "CONNECT_REFRESH_MARGIN": "2m", "API_ALLOW_USERINFO": "false"},
 			[]string{"local CONNECT stand-in", "every page that uses the access token will refresh it"}},
+		{"a localhost base URL on another port than APP_LISTEN warns, naming both",
+			with(map[string]string{"APP_BASE_URL": "http://localhost:8081", "APP_LISTEN": "127.0.0.1:18081"}),
+			[]string{"APP_BASE_URL http://localhost:8081 is on port 8081 but APP_LISTEN 127.0.0.1:18081 is on port 18081"}},
+		{"a loopback base URL on another port than a wildcard APP_LISTEN warns",
+			with(map[string]string{"APP_BASE_URL": "http://127.0.0.1:8081", "APP_LISTEN": ":18081"}),
+			[]string{"APP_BASE_URL http://127.0.0.1:8081 is on port 8081 but APP_LISTEN :18081 is on port 18081"}},
+		{"a localhost base URL without a port is on 80",
+			with(map[string]string{"APP_BASE_URL": "http://localhost", "APP_LISTEN": "127.0.0.1:8081"}),
+			[]string{"APP_BASE_URL http://localhost is on port 80 but APP_LISTEN 127.0.0.1:8081 is on port 8081"}},
+		{"a PORT that moves APP_LISTEN away from a localhost base URL warns",
+			with(map[string]string{"APP_BASE_URL": "http://localhost:8081", "PORT": "9090"}),
+			[]string{"APP_BASE_URL http://localhost:8081 is on port 8081 but APP_LISTEN :9090 is on port 9090"}},
+		{"APP_LISTEN alone moves the base URL too, so the ports agree", map[string]string{"REDIS_URL": "redis://redis:6379/0", "SESSION_SECRET": secret, "APP_LISTEN": ":18081", "API_ALLOW_USERINFO": "false"},
+			[]string{"local CONNECT stand-in"}},
+		{"a public base URL on another port is fine: a proxy forwards to the app",
+			with(map[string]string{"APP_BASE_URL": "https://sample.example.com", "APP_LISTEN": ":8081"}), nil},
+		{"a localhost base URL with a port of the kernel's choosing is left alone",
+			with(map[string]string{"APP_BASE_URL": "http://localhost:8081", "APP_LISTEN": "127.0.0.1:0"}), nil},
 		{"http on localhost is fine", with(map[string]string{"APP_BASE_URL": "http://localhost:8081"}), nil},
 		{"http on 127.0.0.1 is fine", with(map[string]string{"APP_BASE_URL": "http://127.0.0.1:8081"}), nil},
 		{"http on [::1] is fine", with(map[string]string{"APP_BASE_URL": "http://[::1]:8081"}), nil},
@@ -530,6 +549,117 @@ func TestWarnings(t *testing.T) {
 				if strings.Contains(w, "\n") || !strings.HasSuffix(w, ".") {
 					t.Errorf("warning %d = %q, want one sentence on one line", i+1, w)
 				}
+			}
+		})
+	}
+}
+
+func TestTheBaseURLFollowsTheListenAddress(t *testing.T) {
+	const issuer = "https://connect.telenordigital.com/oauth"
+	tests := []struct {
+		name        string
+		vars        map[string]string
+		wantListen  string
+		wantBaseURL string
+	}{
+		{"with nothing set the app is at localhost:8081", nil, ":8081", "http://localhost:8081"},
+		{"APP_LISTEN alone moves APP_BASE_URL", map[string]string{"APP_LISTEN": ":18081"}, ":18081", "http://localhost:18081"},
+		{"a loopback APP_LISTEN is reached at localhost", map[string]string{"APP_LISTEN": "127.0.0.1:18081"}, "127.0.0.1:18081", "http://localhost:18081"},
+		{"an IPv6 loopback APP_LISTEN is reached at localhost", map[string]string{"APP_LISTEN": "[::1]:18081"}, "[::1]:18081", "http://localhost:18081"},
+		{"a wildcard APP_LISTEN is reached at localhost", map[string]string{"APP_LISTEN": "0.0.0.0:18081"}, "0.0.0.0:18081", "http://localhost:18081"},
+		{"an IPv6 wildcard APP_LISTEN is reached at localhost", map[string]string{"APP_LISTEN": "[::]:18081"}, "[::]:18081", "http://localhost:18081"},
+		{"one address of this machine's is reached at that address, with the stand-in opened up",
+			map[string]string{"APP_LISTEN": "192.0.2.10:18081", "LOCAL_CONNECT_LISTEN": ":8082"}, "192.0.2.10:18081", "http://192.0.2.10:18081"},
+		{"PORT alone moves APP_LISTEN to every interface and APP_BASE_URL with it", map[string]string{"PORT": "9090"}, ":9090", "http://localhost:9090"},
+		{"APP_LISTEN wins over PORT", map[string]string{"PORT": "9090", "APP_LISTEN": "127.0.0.1:18081"}, "127.0.0.1:18081", "http://localhost:18081"},
+		{"an empty APP_LISTEN leaves the choice to PORT", map[string]string{"APP_LISTEN": "", "PORT": " 9090 "}, ":9090", "http://localhost:9090"},
+		{"APP_BASE_URL set stays as set", map[string]string{"APP_LISTEN": ":18081", "APP_BASE_URL": "http://localhost:18081"}, ":18081", "http://localhost:18081"},
+		{"with CONNECT_ISSUER a loopback APP_LISTEN is enough",
+			map[string]string{"CONNECT_ISSUER": issuer, "CONNECT_CLIENT_ID": "partner-web", "APP_LISTEN": "127.0.0.1:18081"}, "127.0.0.1:18081", "http://localhost:18081"},
+		{"with CONNECT_ISSUER a wildcard APP_LISTEN is fine next to APP_BASE_URL",
+			map[string]string{"CONNECT_ISSUER": issuer, "CONNECT_CLIENT_ID": "partner-web", "PORT": "9090", "APP_BASE_URL": "https://sample.example.com"}, ":9090", "https://sample.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.vars), "")
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if c.Listen != tt.wantListen {
+				t.Errorf("Listen = %q, want %q", c.Listen, tt.wantListen)
+			}
+			if got := c.BaseURL.String(); got != tt.wantBaseURL {
+				t.Errorf("BaseURL = %q, want %q", got, tt.wantBaseURL)
+			}
+			if got, want := c.RedirectURL(), tt.wantBaseURL+"/connect/oauth2callback"; got != want {
+				t.Errorf("RedirectURL() = %q, want %q", got, want)
+			}
+		})
+	}
+
+	t.Run("the stand-in stays on LOCAL_CONNECT_URL's port when APP_LISTEN moves", func(t *testing.T) {
+		c, err := Load(env(map[string]string{"APP_LISTEN": ":18081"}), "")
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if c.LocalConnectListen != "127.0.0.1:8082" || c.IssuerURL() != "http://localhost:8082/oauth" {
+			t.Errorf("stand-in listens on %q with issuer %q, want 127.0.0.1:8082 and http://localhost:8082/oauth", c.LocalConnectListen, c.IssuerURL())
+		}
+		if got := c.StandInPortSetting(); got != "LOCAL_CONNECT_URL" {
+			t.Errorf("StandInPortSetting() = %q, want LOCAL_CONNECT_URL", got)
+		}
+	})
+
+	t.Run("the .env file's PORT counts like the environment's", func(t *testing.T) {
+		c, err := Load(env(nil), writeEnvFile(t, "PORT=9090\n"))
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if c.Listen != ":9090" || c.BaseURL.String() != "http://localhost:9090" {
+			t.Errorf("Listen, BaseURL = %q, %q, want :9090, http://localhost:9090", c.Listen, c.BaseURL)
+		}
+	})
+
+	errs := []struct {
+		name     string
+		vars     map[string]string
+		wantLine string
+	}{
+		{"with CONNECT_ISSUER a wildcard APP_LISTEN needs APP_BASE_URL",
+			map[string]string{"CONNECT_ISSUER": issuer, "CONNECT_CLIENT_ID": "partner-web"},
+			`config: APP_BASE_URL: required when CONNECT_ISSUER is set and APP_LISTEN (:8081) is not a loopback address: set the public URL registered at CONNECT, such as https://app.example.com (or listen on 127.0.0.1:8081 to use http://localhost:8081)`},
+		{"with CONNECT_ISSUER a PORT set by a hosting platform needs APP_BASE_URL",
+			map[string]string{"CONNECT_ISSUER": issuer, "CONNECT_CLIENT_ID": "partner-web", "PORT": "9090"},
+			`config: APP_BASE_URL: required when CONNECT_ISSUER is set and APP_LISTEN (:9090) is not a loopback address: ...`},
+		{"with CONNECT_ISSUER one public address of this machine's needs APP_BASE_URL",
+			map[string]string{"CONNECT_ISSUER": issuer, "CONNECT_CLIENT_ID": "partner-web", "APP_LISTEN": "192.0.2.10:8081"},
+			`config: APP_BASE_URL: required when CONNECT_ISSUER is set and APP_LISTEN (192.0.2.10:8081) is not a loopback address: ...`},
+		{"a PORT that is not a port number",
+			map[string]string{"PORT": "http"},
+			`config: PORT: must be a port number from 1 to 65535 (with APP_LISTEN unset the app listens on :PORT), got "http"`},
+		{"a PORT on the stand-in's port",
+			map[string]string{"PORT": "8082"},
+			`config: LOCAL_CONNECT_URL: port 8082 is also APP_LISTEN's; the stand-in needs a port of its own`},
+		{"the stand-in beside an app reached by a public address of this machine's",
+			map[string]string{"APP_LISTEN": "192.0.2.10:8081"},
+			`config: LOCAL_CONNECT_LISTEN: must be set when APP_BASE_URL (http://192.0.2.10:8081) is not on this machine and the stand-in runs: ...`},
+	}
+	for _, tt := range errs {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.vars), "")
+			if err == nil {
+				t.Fatalf("Load succeeded, want error %q", tt.wantLine)
+			}
+			got := err.Error()
+			if strings.Contains(got, "\n") {
+				t.Errorf("error has several lines:\n%s\nwant one line", got)
+			}
+			if prefix, ok := strings.CutSuffix(tt.wantLine, "..."); ok {
+				if !strings.HasPrefix(got, prefix) {
+					t.Errorf("got error %q, want it to start with %q", got, prefix)
+				}
+			} else if got != tt.wantLine {
+				t.Errorf("got error %q\nwant       %q", got, tt.wantLine)
 			}
 		})
 	}
@@ -582,6 +712,7 @@ func TestLogValueLeavesOutSecrets(t *testing.T) {
 				"CONNECT_ISSUER":        "https://connect.telenordigital.com/oauth",
 				"CONNECT_CLIENT_ID":     "partner-web",
 				"CONNECT_CLIENT_SECRET": "client-secret-value",
+				"APP_BASE_URL":          "https://sample.example.com",
 				"REDIS_URL":             tc.redisURL,
 				"REDIS_MODE":            tc.mode,
 				"SESSION_SECRET":        "session-secret-value-of-32-bytes!",

@@ -54,7 +54,7 @@ func TestLoadReadsLocalConnectClients(t *testing.T) {
 			[]LocalConnectClient{{ID: "a", RedirectURIs: []string{"http://localhost:1/cb"}}, {ID: "b", RedirectURIs: []string{"http://localhost:2/cb"}}}},
 		{"a client with the app's id when a real CONNECT is used, which never sees it",
 			map[string]string{"CONNECT_ISSUER": "https://connect.telenordigital.com/oauth", "CONNECT_CLIENT_ID": "partner-web",
-				"LOCAL_CONNECT_CLIENTS": "id=partner-web,redirect=http://localhost:1/cb"}, "",
+				"APP_BASE_URL": "https://sample.example.com", "LOCAL_CONNECT_CLIENTS": "id=partner-web,redirect=http://localhost:1/cb"}, "",
 			[]LocalConnectClient{{ID: "partner-web", RedirectURIs: []string{"http://localhost:1/cb"}}}},
 	}
 	for _, tt := range tests {

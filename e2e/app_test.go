@@ -78,6 +78,20 @@ func startApp(t *testing.T, ctx context.Context, bin, dir string) *runningApp {
 		standInURL: "http://localhost:" + standInPort,
 		logPath:    filepath.Join(dir, "app.log"),
 	}
+	runApp(t, ctx, bin, app,
+		"APP_LISTEN=127.0.0.1:"+appPort,
+		"APP_BASE_URL="+app.baseURL,
+		"LOCAL_CONNECT_URL="+app.standInURL,
+	)
+	return app
+}
+
+// runApp runs the program bin with addresses, the settings that place the
+// app and the stand-in at app's URLs, and the test's own Redis and secret;
+// it waits until /readyz answers 200 at app.baseURL, and stops the program
+// when the test ends. Its output goes to app.logPath.
+func runApp(t *testing.T, ctx context.Context, bin string, app *runningApp, addresses ...string) {
+	t.Helper()
 	logFile, err := os.Create(app.logPath)
 	if err != nil {
 		t.Fatalf("app log: %v", err)
@@ -88,10 +102,8 @@ func startApp(t *testing.T, ctx context.Context, bin, dir string) *runningApp {
 	// The working directory is empty, so a developer's .env in the
 	// repository cannot change what the test runs against.
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(environWithout(os.Environ(), appVariable),
-		"APP_LISTEN=127.0.0.1:"+appPort,
-		"APP_BASE_URL="+app.baseURL,
-		"LOCAL_CONNECT_URL="+app.standInURL,
+	cmd.Env = append(environWithout(os.Environ(), appVariable), addresses...)
+	cmd.Env = append(cmd.Env,
 		"REDIS_URL="+chooseRedis(t),
 		"SESSION_SECRET="+sessionSecret(),
 		"LOCAL_CONNECT_ACCESS_TOKEN_TTL=2m",
@@ -118,7 +130,6 @@ func startApp(t *testing.T, ctx context.Context, bin, dir string) *runningApp {
 		}
 		t.Fatalf("the app did not become ready: %v\n--- app log ---\n%s", err, tail(app.logPath, 40))
 	}
-	return app
 }
 
 // stopApp ends the program as a container runtime would: SIGTERM, time
@@ -186,7 +197,11 @@ func chooseRedis(t *testing.T) string {
 
 // appVariable reports whether name is one of the app's settings, which
 // the test sets itself or leaves unset (docs/DESIGN.md, "Configuration").
+// PORT counts: with APP_LISTEN unset, the app listens on it.
 func appVariable(name string) bool {
+	if name == "PORT" {
+		return true
+	}
 	for _, prefix := range []string{"CONNECT_", "APP_", "REDIS_", "SESSION_", "LOCAL_CONNECT_", "STEPUP_", "LOG_"} {
 		if strings.HasPrefix(name, prefix) {
 			return true
