@@ -18,6 +18,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	// Norwegian pages give times in Norway's time: the zone's rules are
+	// part of the binary, as the container image has no zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/redis/go-redis/v9"
 
@@ -50,7 +53,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	logger := newLogger(cfg, stderr)
 	for _, warning := range cfg.Warnings() {
-		logger.Warn(warning)
+		logger.Warn(warning.String())
 	}
 
 	// Counted from the start, served only on METRICS_LISTEN (if set).

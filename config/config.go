@@ -266,21 +266,50 @@ func (c *Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
 // authenticates with HTTP Basic at the token and revocation endpoints.
 func (c *Config) Confidential() bool { return c.ClientSecret != "" }
 
+// Warning is a setting that is fine for a local run but not for
+// production. It is a message key with its values, so that /setup says it
+// in the visitor's language (the key is the app's, in
+// handlers/locales/*.toml); String says it in English, for the start-up log.
+type Warning struct {
+	Key  string
+	Args []any
+}
+
+// warningTexts are the warnings in English, one sentence each. The app's
+// en.toml holds the same texts under the same keys, which TestWarnings
+// checks.
+var warningTexts = map[string]string{
+	"warning.standin":           "CONNECT_ISSUER is not set, so the local CONNECT stand-in at %s is used; it is for development only, never for production.",
+	"warning.embedded_redis":    "REDIS_URL is not set, so sessions are kept in an embedded Redis inside this process: they are lost on exit and not shared between instances.",
+	"warning.random_secret":     "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.",
+	"warning.refresh_margin":    "CONNECT_REFRESH_MARGIN (%s) is not shorter than LOCAL_CONNECT_ACCESS_TOKEN_TTL (%s): every page that uses the access token will refresh it first.",
+	"warning.insecure_base_url": "APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.",
+}
+
+// String is the warning in English.
+func (w Warning) String() string {
+	text, ok := warningTexts[w.Key]
+	if !ok {
+		return w.Key
+	}
+	return fmt.Sprintf(text, w.Args...)
+}
+
 // Warnings lists settings that are fine for a local run but not for
-// production, one sentence each, for the start-up log.
-func (c *Config) Warnings() []string {
-	var w []string
+// production: logged at start-up, and shown on /setup.
+func (c *Config) Warnings() []Warning {
+	var w []Warning
 	if c.UsesStandIn() {
-		w = append(w, fmt.Sprintf("CONNECT_ISSUER is not set, so the local CONNECT stand-in at %s is used; it is for development only, never for production.", c.IssuerURL()))
+		w = append(w, Warning{"warning.standin", []any{c.IssuerURL()}})
 	}
 	if c.RedisURL == "" {
-		w = append(w, "REDIS_URL is not set, so sessions are kept in an embedded Redis inside this process: they are lost on exit and not shared between instances.")
+		w = append(w, Warning{Key: "warning.embedded_redis"})
 	}
 	if c.RandomSessionSecret {
-		w = append(w, "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.")
+		w = append(w, Warning{Key: "warning.random_secret"})
 	}
 	if c.UsesStandIn() && c.RefreshMargin >= c.LocalConnectAccessTokenTTL {
-		w = append(w, fmt.Sprintf("CONNECT_REFRESH_MARGIN (%s) is not shorter than LOCAL_CONNECT_ACCESS_TOKEN_TTL (%s): every page that uses the access token will refresh it first.", c.RefreshMargin, c.LocalConnectAccessTokenTTL))
+		w = append(w, Warning{"warning.refresh_margin", []any{c.RefreshMargin.String(), c.LocalConnectAccessTokenTTL.String()}})
 	}
 	if c.APIAllowUserInfo {
 		w = append(w, "API_ALLOW_USERINFO is true, so when CONNECT offers neither introspection nor JWT access tokens /api/me accepts any access token CONNECT issued for the user, to any client, as userinfo cannot tell whose token it was (its answers say \"validated_by\": \"userinfo\"); set API_ALLOW_USERINFO=false to answer 401 invalid_token instead.")
@@ -289,7 +318,7 @@ func (c *Config) Warnings() []string {
 		w = append(w, fmt.Sprintf("APP_BASE_URL %s is on port %s but APP_LISTEN %s is on port %s: CONNECT sends the browser back to a port this app does not listen on, so login fails unless something forwards one to the other; change APP_BASE_URL or APP_LISTEN (or PORT) so they agree.", c.BaseURL, base, c.Listen, listen))
 	}
 	if c.InsecureBaseURL() {
-		w = append(w, fmt.Sprintf("APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.", c.BaseURL))
+		w = append(w, Warning{"warning.insecure_base_url", []any{c.BaseURL.String()}})
 	}
 	return w
 }

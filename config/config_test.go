@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 // env returns a lookupEnv that sees only m.
@@ -542,7 +544,8 @@ func TestWarnings(t *testing.T) {
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %d warnings %q, want %d", len(got), got, len(tt.want))
 			}
-			for i, w := range got {
+			for i, warning := range got {
+				w := warning.String()
 				if !strings.Contains(w, tt.want[i]) {
 					t.Errorf("warning %d = %q, want it to contain %q", i+1, w, tt.want[i])
 				}
@@ -867,5 +870,27 @@ func TestSetupPageIsForDevelopmentOnly(t *testing.T) {
 				t.Errorf("ServeSetupPage() = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// The app's /setup shows the warnings by key from its message files; the
+// start-up log says them in English from warningTexts. Both must say the
+// same.
+func TestWarningTextsAreTheAppsEnglish(t *testing.T) {
+	files := map[string]map[string]any{}
+	for _, lang := range []string{"en", "nb"} {
+		var texts map[string]any // plural texts are tables
+		if _, err := toml.DecodeFile("../handlers/locales/"+lang+".toml", &texts); err != nil {
+			t.Fatal(err)
+		}
+		files[lang] = texts
+	}
+	for key, text := range warningTexts {
+		if got := files["en"][key]; got != text {
+			t.Errorf("handlers/locales/en.toml %s = %q, want %q as the log says it", key, got, text)
+		}
+		if nb, _ := files["nb"][key].(string); nb == "" {
+			t.Errorf("handlers/locales/nb.toml has no %s", key)
+		}
 	}
 }

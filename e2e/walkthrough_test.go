@@ -253,7 +253,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		for term, want := range map[string]string{
 			"Name":         kari.Name,
 			"E-mail":       kari.Email,
-			"Phone number": kari.PhoneNumber,
+			"Phone number": "+47 912 34 567", // kari.PhoneNumber, grouped as Norwegians write it
 		} {
 			if err := seeText(ctx, definition(term), want); err != nil {
 				return err
@@ -654,26 +654,34 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return inNorwegian(ctx, standInHeading, "Logg inn med CONNECT ID")
 	})
 
-	b.step(t, "24-standin-pages", "on a phone: the stand-in's other pages, the ones a mistyped address or registration leads to", func(ctx context.Context) error {
+	b.step(t, "24-standin-pages", "on a phone, in Norwegian: the stand-in's other pages, the ones a mistyped address or registration leads to, keep the language the app asked for", func(ctx context.Context) error {
 		badRedirect := url.Values{"client_id": {"sample-web"}, "response_type": {"code"}, "scope": {"openid"},
 			"redirect_uri": {"https://partner.example/a/rather/long/path/that/is/not/registered/anywhere?with=query"}}
 		for _, p := range []struct{ path, heading string }{
-			{"/", "CONNECT ID stand-in"},
-			{"/oauth/a/path/that/does/not/exist/and/is/long/enough/to/need/wrapping", "Not found"},
-			{"/oauth/authorize?client_id=nobody-with-a-long-client-id-that-goes-on-and-on", "Unknown client"},
-			{"/oauth/authorize?" + badRedirect.Encode(), "Redirect URI not registered"},
+			{"/", "Stand-in for CONNECT ID"},
+			{"/oauth/sessions", "CONNECT-økter"},
+			{"/oauth/a/path/that/does/not/exist/and/is/long/enough/to/need/wrapping", "Finnes ikke"},
+			{"/oauth/authorize?client_id=nobody-with-a-long-client-id-that-goes-on-and-on", "Ukjent klient"},
+			{"/oauth/authorize?" + badRedirect.Encode(), "Redirect URI er ikke registrert"},
 		} {
 			if err := chromedp.Do(ctx, chromedp.Navigate(app.standInURL+p.path)); err != nil {
 				return err
 			}
-			if err := seeText(ctx, standInHeading, p.heading); err != nil {
+			if err := inNorwegian(ctx, standInHeading, p.heading); err != nil {
 				return fmt.Errorf("%s: %w", p.path, err)
 			}
 			if err := b.onPhone(ctx, ""); err != nil {
 				return err
 			}
 		}
-		return nil
+		// The stand-in's own language switch, no script: back to English.
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.standInURL+"/")); err != nil {
+			return err
+		}
+		if err := clickButton(ctx, chromedp.CSS(`.languages a[hreflang="en"]`), "English"); err != nil {
+			return err
+		}
+		return seeText(ctx, standInHeading, "CONNECT ID stand-in")
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/telenordigital/connect-web-sample/config"
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -46,8 +47,8 @@ type Options struct {
 	// Scopes are the scopes every login requests.
 	Scopes []string
 	// Warnings are the configuration's warnings (in-memory sessions, a
-	// random session secret, ...), shown on /setup.
-	Warnings []string
+	// random session secret, ...), shown on /setup in the visitor's language.
+	Warnings []config.Warning
 	// StandInURL is the local stand-in's address, or "" with real CONNECT.
 	StandInURL string
 	// RepositoryURL is the web view of this repository's files, without a

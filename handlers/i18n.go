@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -155,6 +156,13 @@ func langOf(ctx context.Context) string {
 // ("en" or "nb") and return_to (a path on this site): the choice is
 // remembered for a year and the visitor goes back where they were. It
 // changes nothing but the language, so a link may do it.
+//
+// On the page of a failure that cannot be loaded again (a callback's
+// code is spent), the links also carry the failure's code: the failure is
+// then shown once more, in the new language, on the home page (a page
+// anyone may see), through a one-time message, with return_to as the
+// page it was for. Only a code the message files name is taken, never
+// text, so a link cannot make the site say anything of its own.
 func (app *App) handleLanguage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	to := q.Get("to")
@@ -165,7 +173,14 @@ func (app *App) handleLanguage(w http.ResponseWriter, r *http.Request) error {
 		Name: langCookie, Value: to, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
 		HttpOnly: true, Secure: app.HTTPS, SameSite: http.SameSiteLaxMode,
 	})
-	http.Redirect(w, r, connectweb.SafeReturnPath(q.Get("return_to")), http.StatusSeeOther)
+	returnTo := connectweb.SafeReturnPath(q.Get("return_to"))
+	if code := q.Get("failure"); code != "" {
+		if knownFailure(code) {
+			app.Messages.Set(w, failureMessage+code+" "+returnTo)
+		}
+		returnTo = "/"
+	}
+	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 	return nil
 }
 
@@ -265,6 +280,8 @@ func (t translator) funcs() template.FuncMap {
 		"ago":      t.ago,
 		"acr":      t.acr,
 		"amr":      t.amr,
+		"locale":   t.localeWords,
+		"phone":    phone,
 		"join":     strings.Join,
 	}
 }
@@ -300,15 +317,66 @@ func (t translator) amr(methods []string) template.HTML {
 	return template.HTML(b.String())
 }
 
-// datetime writes a moment as people of the language write it, in UTC:
-// "30 November 2026, 14:03 UTC", "30. november 2026 kl. 14:03 UTC".
+// datetime writes a moment as people of the language write it, in the
+// time they live by, named: "30 November 2026, 14:03 UTC" on English
+// pages, "30. november 2026 kl. 15:03 norsk tid" on Norwegian ones.
 func (t translator) datetime(tm time.Time) string {
 	if tm.IsZero() {
 		return "—"
 	}
-	tm = tm.UTC()
+	tm = tm.In(t.zone())
 	month := t.T("month." + strconv.Itoa(int(tm.Month())))
 	return t.T("format.datetime", tm.Day(), month, tm.Year(), tm.Format("15:04"))
+}
+
+// norwegianTime is Norway's time zone, for Norwegian pages. It is looked
+// up once, when first needed: main imports time/tzdata, whose rules are
+// in place only once every package is initialised. parseTemplates looks
+// it up, so a program without the rules stops at start.
+var norwegianTime = sync.OnceValues(func() (*time.Location, error) {
+	return time.LoadLocation("Europe/Oslo")
+})
+
+// zone is the time of the language's pages: Norway's on Norwegian pages
+// (format.datetime says "norsk tid"), UTC on English ones, whose readers
+// may be anywhere.
+func (t translator) zone() *time.Location {
+	if t.lang == "nb" {
+		if loc, err := norwegianTime(); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// localeWords writes a locale claim (BCP 47, as CONNECT sends it: "en",
+// "nb-NO", "en_GB") in words: "engelsk (Norge)". A language or region
+// the message files do not name leaves the claim as it came.
+func (t translator) localeWords(locale string) string {
+	lang, region, _ := strings.Cut(strings.ReplaceAll(locale, "_", "-"), "-")
+	words, ok := t.text["locale.language."+strings.ToLower(lang)]
+	if !ok {
+		return locale
+	}
+	if region == "" {
+		return words
+	}
+	place, ok := t.text["locale.region."+strings.ToUpper(region)]
+	if !ok {
+		return locale
+	}
+	return t.T("locale.with_region", words, place)
+}
+
+// phone writes a phone number as people of its country group it: a
+// Norwegian number (+47 and eight digits) as "+47 412 34 567"; any other
+// as it came, since its grouping depends on a plan we do not know.
+func phone(number string) string {
+	digits, ok := strings.CutPrefix(strings.ReplaceAll(number, " ", ""), "+47")
+	if !ok || len(digits) != 8 || strings.Trim(digits, "0123456789") != "" {
+		return number
+	}
+	return "+47 " + digits[:3] + " " + digits[3:5] + " " + digits[5:]
 }
 
 // duration writes a span in the largest whole unit it fills, rounded as

@@ -346,6 +346,14 @@ func keysInUse(t *testing.T) map[string]string {
 				for _, method := range []string{"ok", "uid_pwd", "hdr", "otp", "sso"} {
 					use("amr."+method, where)
 				}
+			case key == "locale.language." || key == "locale.region.":
+				// every language and region the message files name: a
+				// claim may hold any of them.
+				for k := range messageTexts(t, "en") {
+					if strings.HasPrefix(k, key) {
+						use(k, where)
+					}
+				}
 			case key == "error." || key == "message.":
 				// "error."+code and "message."+notice: from failureCodes.
 			case strings.HasSuffix(key, "."):
@@ -360,6 +368,15 @@ func keysInUse(t *testing.T) map[string]string {
 				use(key, where)
 			}
 		}
+	}
+
+	// The start-up warnings: config names them by key, /setup says them.
+	src, err := os.ReadFile("../config/config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`"(warning\.[a-z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		use(m[1], "config/config.go")
 	}
 
 	// The failures' and notices' words, by the codes that name them.
@@ -437,12 +454,22 @@ func TestDatesAndDurations(t *testing.T) {
 	en, nb := translatorFor("en"), translatorFor("nb")
 	moment := time.Date(2026, time.November, 30, 14, 3, 27, 0, time.FixedZone("CET", 3600))
 
-	t.Run("a moment reads as each language writes it, in UTC", func(t *testing.T) {
+	t.Run("a moment reads as each language writes it, in UTC in English and Norway's time in Norwegian", func(t *testing.T) {
 		if got, want := en.datetime(moment), "30 November 2026, 13:03 UTC"; got != want {
 			t.Errorf("en: got %q, want %q", got, want)
 		}
-		if got, want := nb.datetime(moment), "30. november 2026 kl. 13:03 UTC"; got != want {
+		if got, want := nb.datetime(moment), "30. november 2026 kl. 14:03 norsk tid"; got != want {
 			t.Errorf("nb: got %q, want %q", got, want)
+		}
+	})
+
+	t.Run("Norway's summer time is kept", func(t *testing.T) {
+		summer := time.Date(2026, time.July, 1, 5, 36, 0, 0, time.UTC)
+		if got, want := nb.datetime(summer), "1. juli 2026 kl. 07:36 norsk tid"; got != want {
+			t.Errorf("nb: got %q, want %q", got, want)
+		}
+		if got, want := en.datetime(summer), "1 July 2026, 05:36 UTC"; got != want {
+			t.Errorf("en: got %q, want %q", got, want)
 		}
 	})
 
@@ -522,7 +549,7 @@ var switcherLink = regexp.MustCompile(`href="(/lang\?to=nb&amp;return_to=[^"]*)"
 var goDuration = regexp.MustCompile(`\b\d+h\d+m\d+(\.\d+)?s\b|\b\d+m\d+(\.\d+)?s\b`)
 
 var (
-	norwegianDate = regexp.MustCompile(`\d{1,2}\. (januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember) \d{4} kl\. \d\d:\d\d UTC`)
+	norwegianDate = regexp.MustCompile(`\d{1,2}\. (januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember) \d{4} kl\. \d\d:\d\d norsk tid`)
 	englishDate   = regexp.MustCompile(`\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}, \d\d:\d\d UTC`)
 )
 

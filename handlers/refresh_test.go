@@ -27,7 +27,8 @@ func TestProfile(t *testing.T) {
 
 	t.Run("it shows the claims userinfo returned", func(t *testing.T) {
 		page := html.UnescapeString(r.body) // html/template writes "+47" as "&#43;47"
-		for _, want := range []string{user.Sub, user.Name, user.Email, user.PhoneNumber} {
+		// The phone number grouped as Norwegians write it: +47 912 34 567.
+		for _, want := range []string{user.Sub, user.Name, user.Email, phone(user.PhoneNumber)} {
 			if !strings.Contains(page, want) {
 				t.Errorf("profile page does not show %q", want)
 			}

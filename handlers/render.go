@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -28,6 +29,10 @@ func parseTemplates() (templateCache, error) {
 	shared, err := fs.Glob(templates.FS, "partials/*.html")
 	if err != nil {
 		return nil, err
+	}
+	// Norwegian pages give times in Norway's time.
+	if _, err := norwegianTime(); err != nil {
+		return nil, fmt.Errorf("Norway's time zone: %w", err)
 	}
 	cache := templateCache{}
 	for lang := range catalogues {
@@ -73,8 +78,15 @@ type templateData struct {
 	// ServeSetup: /setup is served (SETUP_PAGE), so it is linked.
 	ServeSetup bool
 	// ReturnTo is this page's path, query-escaped, for the language
-	// switcher's links to come back to.
+	// switcher's links to come back to; on the page of a failure that
+	// cannot be loaded again, it also carries the failure (errors.go).
 	ReturnTo string
+	// LoginURL is the header's "Log in": back to this page, or, from the
+	// home page or an error page, to the page its failure was for, else
+	// the protected page (logInURL).
+	LoginURL string
+	// Failure is a failure shown once more after a change of language.
+	Failure *errorPage
 }
 
 func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any) templateData {
@@ -85,10 +97,20 @@ func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any
 		Page:             page,
 		LogoutEverywhere: app.SSO && app.Connect.CanLogOutEverywhere(),
 		ServeSetup:       app.ServeSetupPage,
-		ReturnTo:         url.QueryEscape(connectweb.SafeReturnPath(r.URL.RequestURI())),
 	}
-	if msg := app.Messages.Pop(w, r); msg != "" {
-		d.Flash = translatorFor(langOf(r.Context())).T(msg)
+	here := connectweb.SafeReturnPath(r.URL.RequestURI())
+	d.ReturnTo, d.LoginURL = url.QueryEscape(here), logInURL(here)
+	if p, ok := page.(errorPage); ok {
+		d.LoginURL = logInURL(p.returnTo)
+		if p.again != "" {
+			d.ReturnTo = p.again
+		}
+	}
+	tr := translatorFor(langOf(r.Context()))
+	if msg := app.Messages.Pop(w, r); strings.HasPrefix(msg, failureMessage) {
+		d.Failure = failureNotice(tr, msg)
+	} else if msg != "" {
+		d.Flash = tr.T(msg)
 	}
 	if app.Sessions.Loaded(r.Context()) {
 		d.User, _ = app.Sessions.CurrentUser(r.Context())

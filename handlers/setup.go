@@ -28,7 +28,10 @@ func (app *App) handleSetup(w http.ResponseWriter, r *http.Request) error {
 		Issuer:                app.Issuer,
 		DiscoveryURL:          strings.TrimSuffix(app.Issuer, "/") + "/.well-known/openid-configuration",
 		StandIn:               app.StandInURL != "",
-		Warnings:              app.Warnings,
+	}
+	tr := translatorFor(langOf(r.Context()))
+	for _, w := range app.Warnings {
+		page.Warnings = append(page.Warnings, tr.T(w.Key, w.Args...))
 	}
 	// A CONNECT that does not answer is exactly what this page must be able
 	// to show, so a failed discovery is part of the page, not an error page.
@@ -74,7 +77,8 @@ type setupPage struct {
 	Discovered      bool
 	Endpoints       connect.Endpoints
 	StandIn         bool
-	Warnings        []string
+	// Warnings are the configuration's, in the visitor's language.
+	Warnings []string
 	// Curl is step 3's commands; nil while discovery fails.
 	Curl *curlPage
 }

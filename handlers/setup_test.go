@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/telenordigital/connect-web-sample/config"
 )
 
 func TestSetupPage(t *testing.T) {
@@ -155,7 +157,7 @@ func TestSetupPageShowsAFailedDiscovery(t *testing.T) {
 }
 
 func TestSetupPageWarnsOfAnInsecureBaseURL(t *testing.T) {
-	warning := "APP_BASE_URL http://app.example.com is not https (test)"
+	warning := config.Warning{Key: "warning.insecure_base_url", Args: []any{"http://app.example.com"}}
 	for _, tc := range []struct {
 		name     string
 		insecure bool
@@ -166,7 +168,7 @@ func TestSetupPageWarnsOfAnInsecureBaseURL(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := siteOptions{insecureBaseURL: tc.insecure}
 			if tc.insecure {
-				opts.warnings = []string{warning}
+				opts.warnings = []config.Warning{warning}
 			}
 			site := newTestSite(t, opts)
 			r := newBrowser(t).get(site.app.URL + "/setup")
@@ -174,7 +176,7 @@ func TestSetupPageWarnsOfAnInsecureBaseURL(t *testing.T) {
 			if got := strings.Contains(r.body, "CONNECT will refuse it"); got != tc.insecure {
 				t.Errorf("redirect URI flagged = %v, want %v", got, tc.insecure)
 			}
-			if got := strings.Contains(r.body, warning); got != tc.insecure {
+			if got := strings.Contains(r.body, html.EscapeString(warning.String())); got != tc.insecure {
 				t.Errorf("config warning shown = %v, want %v", got, tc.insecure)
 			}
 		})
@@ -462,4 +464,25 @@ func decodeJWTPayload(t *testing.T, jwt string, v any) {
 		t.Fatal(err)
 	}
 	decode(t, string(payload), v)
+}
+
+func TestSetupPageSaysTheWarningsInTheVisitorsLanguage(t *testing.T) {
+	site := newTestSite(t, siteOptions{warnings: []config.Warning{
+		{Key: "warning.refresh_margin", Args: []any{"2m0s", "2m0s"}},
+		{Key: "warning.embedded_redis"},
+	}})
+	for _, tt := range []struct{ lang, want1, want2 string }{
+		{"en", "CONNECT_REFRESH_MARGIN (2m0s) is not shorter than LOCAL_CONNECT_ACCESS_TOKEN_TTL (2m0s): every page", "REDIS_URL is not set, so sessions are kept"},
+		{"nb", "CONNECT_REFRESH_MARGIN (2m0s) er ikke kortere enn LOCAL_CONNECT_ACCESS_TOKEN_TTL (2m0s): hver side", "REDIS_URL er ikke satt, så øktene"},
+	} {
+		t.Run("in "+tt.lang, func(t *testing.T) {
+			r := newBrowserSpeaking(t, tt.lang).get(site.app.URL + "/setup")
+			wantStatus(t, "GET /setup", r, http.StatusOK)
+			for _, want := range []string{tt.want1, tt.want2} {
+				if !strings.Contains(html.UnescapeString(r.body), want) {
+					t.Errorf("GET /setup in %s: no %q", tt.lang, want)
+				}
+			}
+		})
+	}
 }

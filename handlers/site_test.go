@@ -22,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/telenordigital/connect-web-sample/config"
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/localconnect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -54,7 +55,7 @@ type siteOptions struct {
 	// insecureBaseURL and warnings are what config would say of a bad
 	// APP_BASE_URL, for /setup.
 	insecureBaseURL bool
-	warnings        []string
+	warnings        []config.Warning
 	// repositoryURL is REPOSITORY_URL, for /guide's links to the code.
 	repositoryURL string
 	// scopes are CONNECT_SCOPES; nil means openid profile email phone.

@@ -16,19 +16,20 @@ import (
 // otherwise it shows the login page, or with prompt=none, login_required.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	lang := chooseLanguage(q.Get("ui_locales"), r.Header.Get("Accept-Language"))
+	lang := s.languageOf(w, r)
 	client, ok := s.clients[q.Get("client_id")]
 	if !ok {
-		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.UnknownClient.with(q.Get("client_id")))
+		s.renderMessage(w, r, http.StatusBadRequest, lang, texts(lang).Messages.UnknownClient.with(q.Get("client_id")))
 		return
 	}
 	redirectURI := q.Get("redirect_uri")
 	if !slices.Contains(client.RedirectURIs, redirectURI) {
-		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.RedirectURI.with(
+		s.renderMessage(w, r, http.StatusBadRequest, lang, texts(lang).Messages.RedirectURI.with(
 			redirectURI, client.ID, strings.Join(client.RedirectURIs, ", ")))
 		return
 	}
 	req, oerr := s.parseAuthorizationRequest(q, client.ID, redirectURI, lang)
+	req.uri = r.URL.RequestURI()
 	if oerr != nil {
 		s.redirectError(w, r, redirectURI, q.Get("state"), oerr)
 		return
@@ -47,7 +48,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := s.store.savePending(req)
-	s.renderLogin(w, http.StatusOK, id, req, loginForm{})
+	s.renderLogin(w, r, http.StatusOK, id, req, loginForm{})
 }
 
 // parseAuthorizationRequest checks what may be reported back to the client
@@ -125,25 +126,25 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	req, ok := s.store.pendingAuthorization(id)
 	if !ok {
 		lang := visitorLanguage(r)
-		s.renderMessage(w, http.StatusBadRequest, lang, texts(lang).Messages.Expired)
+		s.renderMessage(w, r, http.StatusBadRequest, lang, texts(lang).Messages.Expired)
 		return
 	}
 	t := texts(req.lang)
 	switch r.PostFormValue("action") {
 	case "cancel":
 		if !s.store.takePending(id) {
-			s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.Answered)
+			s.renderMessage(w, r, http.StatusBadRequest, req.lang, t.Messages.Answered)
 			return
 		}
 		s.redirectError(w, r, req.redirectURI, req.state, &oauthError{Code: "access_denied", Description: "the user cancelled the login"})
 		return
 	case "everyone":
-		s.renderLogin(w, http.StatusOK, id, req, loginForm{everyone: true,
+		s.renderLogin(w, r, http.StatusOK, id, req, loginForm{everyone: true,
 			staySignedIn: r.PostFormValue("stay_signed_in") == "on"})
 		return
 	case "login":
 	default:
-		s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.UnknownAction)
+		s.renderMessage(w, r, http.StatusBadRequest, req.lang, t.Messages.UnknownAction)
 		return
 	}
 
@@ -152,7 +153,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	user, ok := s.user(form.user)
 	if !ok {
 		form.problem = t.Login.ChooseUserError
-		s.renderLogin(w, http.StatusOK, id, req, form)
+		s.renderLogin(w, r, http.StatusOK, id, req, form)
 		return
 	}
 	// LoA1 is the phone: the stand-in takes choosing the user as that. LoA2
@@ -162,13 +163,13 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(password), []byte(user.Password)) != 1 {
 			s.log.Info("login failed: wrong password", "client_id", req.clientID, "sub", user.Sub)
 			form.problem = fmt.Sprintf(t.Login.WrongPassword, user.Name)
-			s.renderLogin(w, http.StatusOK, id, req, form)
+			s.renderLogin(w, r, http.StatusOK, id, req, form)
 			return
 		}
 		acr, amr = "2", []string{"UID_PWD"}
 	}
 	if !s.store.takePending(id) {
-		s.renderMessage(w, http.StatusBadRequest, req.lang, t.Messages.Answered)
+		s.renderMessage(w, r, http.StatusBadRequest, req.lang, t.Messages.Answered)
 		return
 	}
 	sess := s.startSession(w, r, user.Sub, acr, amr, form.staySignedIn)

@@ -127,7 +127,7 @@ func TestLoginPage(t *testing.T) {
 	})
 
 	t.Run("speaks Norwegian with ui_locales=nb", func(t *testing.T) {
-		e := env.in(t)
+		e := env.inNewBrowser(t)
 		q := authorizeQuery(publicClient, challenge)
 		q.Set("ui_locales", "nb en")
 		page, _ := e.openLogin(q)

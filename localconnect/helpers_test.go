@@ -122,6 +122,18 @@ func (e *testEnv) in(t *testing.T) *testEnv {
 	return &c
 }
 
+// inNewBrowser is in, with a browser of its own: no cookies, so neither
+// an SSO session nor a language chosen before.
+func (e *testEnv) inNewBrowser(t *testing.T) *testEnv {
+	c := e.in(t)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.browser = &http.Client{Jar: jar, CheckRedirect: e.browser.CheckRedirect}
+	return c
+}
+
 // response is an HTTP response with its body read.
 type response struct {
 	status  int

@@ -36,6 +36,10 @@ type catalogue struct {
 // layoutTexts are the base layout's: on every page.
 type layoutTexts struct {
 	Banner, TitleSuffix, Footer, Home, SessionsLink string
+	Language                                        string // the language switch's label
+	// DateTime is a moment: the date (yyyy-mm-dd) and the time, in UTC on
+	// English pages and in Norway's time on Norwegian ones.
+	DateTime string
 }
 
 // loginTexts are the login page's.
@@ -215,18 +219,27 @@ var (
 // Accept-Language header, else English. A page that belongs to no login
 // passes an empty uiLocales.
 func chooseLanguage(uiLocales, acceptLanguage string) string {
+	if lang, ok := uiLanguage(uiLocales); ok {
+		return lang
+	}
+	asked, _, _ := language.ParseAcceptLanguage(acceptLanguage)
+	_, i, _ := languages.Match(asked...)
+	return languageCodes[i]
+}
+
+// uiLanguage is the best match for the first of uiLocales the stand-in
+// speaks, if any does.
+func uiLanguage(uiLocales string) (string, bool) {
 	var asked []language.Tag
 	for _, s := range strings.Fields(uiLocales) {
 		if tag, err := language.Parse(s); err == nil {
 			asked = append(asked, tag)
 		}
 	}
-	if _, i, confidence := languages.Match(asked...); confidence != language.No {
-		return languageCodes[i]
+	if _, i, confidence := languages.Match(asked...); len(asked) > 0 && confidence != language.No {
+		return languageCodes[i], true
 	}
-	asked, _, _ = language.ParseAcceptLanguage(acceptLanguage)
-	_, i, _ := languages.Match(asked...)
-	return languageCodes[i]
+	return "", false
 }
 
 // texts returns the catalogue for lang, "en" or "nb".

@@ -128,6 +128,9 @@ func New(opts Options) (*Server, error) {
 		issuer.RawQuery != "" || issuer.Fragment != "" {
 		return nil, fmt.Errorf("localconnect: issuer %q must be an absolute http(s) URL without query or fragment", opts.Issuer)
 	}
+	if _, err := norwegianTime(); err != nil {
+		return nil, fmt.Errorf("localconnect: Norway's time zone, for Norwegian pages: %w", err)
+	}
 	s := &Server{
 		issuer:            strings.TrimSuffix(opts.Issuer, "/"),
 		basePath:          strings.TrimSuffix(issuer.Path, "/"),
@@ -244,6 +247,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+p+"/logout", s.recorded("logout", s.handleLogout))
 	mux.HandleFunc("GET "+p+"/sessions", s.handleSessionsPage)
 	mux.Handle("POST "+p+"/sessions/end", csrf.Handler(http.HandlerFunc(s.handleEndSession)))
+	mux.HandleFunc("GET "+p+"/lang", s.handleLanguage)
 	mux.HandleFunc("GET "+p+"/static/{file}", s.handleStatic)
 	mux.HandleFunc("GET /{$}", s.handleRoot)
 	if p != "" {

@@ -40,10 +40,12 @@ type userChoice struct {
 
 // renderLogin shows the login page for the pending authorization id. The
 // form posts back to the authorization endpoint.
-func (s *Server) renderLogin(w http.ResponseWriter, status int, id string, req pendingAuthorization, form loginForm) {
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, id string, req pendingAuthorization, form loginForm) {
 	t := texts(req.lang).Login
 	data := loginPage{
-		page:         s.newPage(req.lang, t.Title),
+		// The language switch asks again in the other language: a new
+		// login page for the same request.
+		page:         s.newPage(req.lang, t.Title, req.uri),
 		Action:       s.basePath + "/authorize",
 		RequestID:    id,
 		ClientID:     req.clientID,

@@ -49,11 +49,11 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// RP-Initiated Logout 1.0 section 2 lets the app pass ui_locales here too.
-	lang := chooseLanguage(q.Get("ui_locales"), r.Header.Get("Accept-Language"))
+	lang := s.languageOf(w, r)
 	m := texts(lang).Messages.LoggedOut
 	if target != "" {
 		m.Detail = texts(lang).Messages.LoggedOutNotBack
 	}
 	s.render(w, http.StatusOK, s.pages.message,
-		messagePage{page: s.newPage(lang, m.Title), Text: m.Text, Detail: m.Detail, Links: true})
+		messagePage{page: s.newPage(lang, m.Title, s.here(r)), Text: m.Text, Detail: m.Detail, Links: true})
 }

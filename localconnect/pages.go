@@ -47,21 +47,25 @@ func parsePages() (*pages, error) {
 // page is what the base layout needs from every page, and the links to
 // what a visitor may be looking for, which the root page and 404s show.
 type page struct {
-	Lang, Title string
+	Lang, Title string // an empty Title: the page is the stand-in's start page
 	T           *catalogue
 	CSS, Home   string
 	Sessions    string // the sessions page
 	Discovery   string
 	Apps        []appLink
+	Languages   []languageLink // the language switch
 }
 
 // appLink is where a registered client lives: the origin of a redirect URI.
 type appLink struct{ ClientID, URL string }
 
-func (s *Server) newPage(lang, title string) page {
+// newPage is the frame of a page in lang; back is where the language
+// switch comes back to (here).
+func (s *Server) newPage(lang, title, back string) page {
 	return page{Lang: lang, Title: title, T: texts(lang), CSS: s.basePath + "/static/standin.css",
 		Home: s.basePath + "/", Sessions: s.basePath + "/sessions",
-		Discovery: s.basePath + "/.well-known/openid-configuration", Apps: s.apps}
+		Discovery: s.basePath + "/.well-known/openid-configuration", Apps: s.apps,
+		Languages: s.languageLinks(lang, back)}
 }
 
 // appLinks lists the origins of the clients' redirect URIs, each once, in
@@ -83,9 +87,25 @@ func appLinks(clients []Client) []appLink {
 }
 
 // visitorLanguage is the language of a page that belongs to no login: the
-// browser's Accept-Language decides.
+// one last chosen here (the language switch, or an app's ui_locales), else
+// the browser's Accept-Language.
 func visitorLanguage(r *http.Request) string {
+	if c, err := r.Cookie(langCookieName); err == nil {
+		if _, ok := catalogues[c.Value]; ok {
+			return c.Value
+		}
+	}
 	return chooseLanguage("", r.Header.Get("Accept-Language"))
+}
+
+// here is where a page's language switch comes back to: the page itself
+// when a GET shows it again, else the start page.
+func (s *Server) here(r *http.Request) string {
+	if r.Method != http.MethodGet {
+		return s.basePath + "/"
+	}
+	u := url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+	return u.RequestURI()
 }
 
 // render executes t into a buffer first, so a template error never leaves
@@ -125,15 +145,16 @@ func (m message) with(values ...any) message {
 	return m
 }
 
-func (s *Server) renderMessage(w http.ResponseWriter, status int, lang string, m message) {
-	s.render(w, status, s.pages.message, messagePage{page: s.newPage(lang, m.Title), Text: m.Text, Detail: m.Detail})
+func (s *Server) renderMessage(w http.ResponseWriter, r *http.Request, status int, lang string, m message) {
+	s.render(w, status, s.pages.message, messagePage{page: s.newPage(lang, m.Title, s.here(r)), Text: m.Text, Detail: m.Detail})
 }
 
 // handleRoot serves GET / and GET {issuer}: what the stand-in is, and links
 // to the app and the sessions page.
 func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
 	lang := visitorLanguage(r)
-	s.render(w, http.StatusOK, s.pages.root, s.newPage(lang, texts(lang).Root.Title))
+	// The stand-in's name is the start page's title, said once.
+	s.render(w, http.StatusOK, s.pages.root, s.newPage(lang, "", s.here(r)))
 }
 
 // handleNotFound answers every path the stand-in does not serve, with the
@@ -143,5 +164,5 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	lang := visitorLanguage(r)
 	m := texts(lang).Messages.NotFound.with(r.URL.Path)
 	s.render(w, http.StatusNotFound, s.pages.message,
-		messagePage{page: s.newPage(lang, m.Title), Text: m.Text, Detail: m.Detail, Links: true})
+		messagePage{page: s.newPage(lang, m.Title, s.here(r)), Text: m.Text, Detail: m.Detail, Links: true})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // sessionsPage is the data of templates/sessions.html.
@@ -12,7 +11,13 @@ type sessionsPage struct {
 	page
 	EndAction  string
 	Rows       []sessionRow
-	Deliveries []delivery
+	Deliveries []deliveryRow
+}
+
+// deliveryRow is a back-channel logout delivery with its time in words.
+type deliveryRow struct {
+	delivery
+	When string
 }
 
 type sessionRow struct {
@@ -25,7 +30,7 @@ type sessionRow struct {
 // deliveries, so a partner can watch back-channel logout happen.
 func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request) {
 	lang := visitorLanguage(r)
-	data := sessionsPage{page: s.newPage(lang, texts(lang).Sessions.Title), EndAction: s.basePath + "/sessions/end"}
+	data := sessionsPage{page: s.newPage(lang, texts(lang).Sessions.Title, s.here(r)), EndAction: s.basePath + "/sessions/end"}
 	for _, sess := range s.store.activeSessions() {
 		name := sess.sub
 		if u, ok := s.user(sess.sub); ok {
@@ -34,7 +39,7 @@ func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request) {
 		data.Rows = append(data.Rows, sessionRow{
 			SID:          sess.sid,
 			User:         name,
-			AuthTime:     sess.authTime.Format(time.DateTime),
+			AuthTime:     moment(lang, sess.authTime),
 			ACR:          sess.acr,
 			AMR:          strings.Join(sess.amr, " "),
 			Clients:      strings.Join(sess.clients, ", "),
@@ -43,7 +48,7 @@ func (s *Server) handleSessionsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	for i := len(s.deliveries) - 1; i >= 0; i-- { // newest first
-		data.Deliveries = append(data.Deliveries, s.deliveries[i])
+		data.Deliveries = append(data.Deliveries, deliveryRow{s.deliveries[i], moment(lang, s.deliveries[i].At)})
 	}
 	s.mu.Unlock()
 	s.render(w, http.StatusOK, s.pages.sessions, data)

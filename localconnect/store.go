@@ -36,6 +36,7 @@ type pendingAuthorization struct {
 	prompt                              string
 	loginHint                           string
 	lang                                string
+	uri                                 string // the authorization request, for the login page's language switch
 	expires                             time.Time
 }
 
