@@ -284,6 +284,8 @@ var warningTexts = map[string]string{
 	"warning.random_secret":     "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.",
 	"warning.refresh_margin":    "CONNECT_REFRESH_MARGIN (%s) is not shorter than LOCAL_CONNECT_ACCESS_TOKEN_TTL (%s): every page that uses the access token will refresh it first.",
 	"warning.insecure_base_url": "APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.",
+	"warning.userinfo_fallback": "API_ALLOW_USERINFO is true, so when CONNECT offers neither introspection nor JWT access tokens /api/me accepts any access token CONNECT issued for the user, to any client, as userinfo cannot tell whose token it was (its answers say \"validated_by\": \"userinfo\"); set API_ALLOW_USERINFO=false to answer 401 invalid_token instead.",
+	"warning.port_mismatch":     "APP_BASE_URL %s is on port %s but APP_LISTEN %s is on port %s: CONNECT sends the browser back to a port this app does not listen on, so login fails unless something forwards one to the other; change APP_BASE_URL or APP_LISTEN (or PORT) so they agree.",
 }
 
 // String is the warning in English.
@@ -312,10 +314,10 @@ func (c *Config) Warnings() []Warning {
 		w = append(w, Warning{"warning.refresh_margin", []any{c.RefreshMargin.String(), c.LocalConnectAccessTokenTTL.String()}})
 	}
 	if c.APIAllowUserInfo {
-		w = append(w, "API_ALLOW_USERINFO is true, so when CONNECT offers neither introspection nor JWT access tokens /api/me accepts any access token CONNECT issued for the user, to any client, as userinfo cannot tell whose token it was (its answers say \"validated_by\": \"userinfo\"); set API_ALLOW_USERINFO=false to answer 401 invalid_token instead.")
+		w = append(w, Warning{Key: "warning.userinfo_fallback"})
 	}
 	if base, listen, ok := c.portMismatch(); ok {
-		w = append(w, fmt.Sprintf("APP_BASE_URL %s is on port %s but APP_LISTEN %s is on port %s: CONNECT sends the browser back to a port this app does not listen on, so login fails unless something forwards one to the other; change APP_BASE_URL or APP_LISTEN (or PORT) so they agree.", c.BaseURL, base, c.Listen, listen))
+		w = append(w, Warning{"warning.port_mismatch", []any{c.BaseURL.String(), base, c.Listen, listen}})
 	}
 	if c.InsecureBaseURL() {
 		w = append(w, Warning{"warning.insecure_base_url", []any{c.BaseURL.String()}})
