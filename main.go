@@ -25,6 +25,7 @@ import (
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/handlers"
 	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/regcheck"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -41,6 +42,9 @@ func main() {
 // be run from a test. It returns when ctx is cancelled (SIGINT, SIGTERM) and
 // the servers have shut down.
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) (err error) {
+	if len(args) > 1 && args[1] == "check" {
+		return runCheck(ctx, lookupEnv, stdout, stderr)
+	}
 	cfg, err := config.Load(lookupEnv, ".env")
 	if err != nil {
 		return err
@@ -124,6 +128,11 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if cfg.UsesStandIn() {
 		standInURL = cfg.LocalConnectURL.String()
 	}
+	// /setup's button runs the same check as `connect-sample check`.
+	check := registrationCheckOptions(cfg, nil, backEnd)
+	check.Issuer, check.StandIn = cfg.IssuerURL(), cfg.UsesStandIn()
+	check.EmbeddedRedis = cfg.RedisURL == ""
+	check.PingRedis = func(ctx context.Context) error { return store.Ping(ctx, rdb) }
 	app, err := handlers.New(handlers.Options{
 		Connect:  client,
 		Sessions: sessions,
@@ -156,6 +165,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		EndedSessionMemory: cfg.EndedSessionMemory,
 
 		ServeSetupPage:      cfg.ServeSetupPage(),
+		RegistrationCheck:   func(ctx context.Context) []regcheck.Line { return regcheck.Run(ctx, check) },
 		TrustedProxies:      cfg.TrustedProxies,
 		RateLimitPerAddress: cfg.RateLimitPerAddress,
 		RateLimitRefresh:    cfg.RateLimitRefresh,
@@ -259,6 +269,14 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
+	}
+	if len(cfg.LocalConnectFaults) > 0 {
+		faults, err := standIn.NamedFaults(cfg.LocalConnectFaults)
+		if err != nil {
+			return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
+		}
+		standIn.SetFaults(faults)
+		logger.Warn("the local CONNECT stand-in makes these mistakes on purpose (LOCAL_CONNECT_FAULTS); logins may fail", "faults", cfg.LocalConnectFaults)
 	}
 	return listen(cfg.LocalConnectListen, standIn, logger)
 }
