@@ -28,6 +28,7 @@ import (
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/handlers"
 	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/regcheck"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -44,6 +45,9 @@ func main() {
 // be run from a test. It returns when ctx is cancelled (SIGINT, SIGTERM) and
 // the servers have shut down.
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) (err error) {
+	if len(args) > 1 && args[1] == "check" {
+		return runCheck(ctx, lookupEnv, stdout, stderr)
+	}
 	cfg, err := config.Load(lookupEnv, ".env")
 	if err != nil {
 		return err
@@ -127,6 +131,11 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if cfg.UsesStandIn() {
 		standInURL = cfg.LocalConnectURL.String()
 	}
+	// /setup's button runs the same check as `connect-sample check`.
+	check := registrationCheckOptions(cfg, nil, backEnd)
+	check.Issuer, check.StandIn = cfg.IssuerURL(), cfg.UsesStandIn()
+	check.EmbeddedRedis = cfg.RedisURL == ""
+	check.PingRedis = func(ctx context.Context) error { return store.Ping(ctx, rdb) }
 	app, err := handlers.New(handlers.Options{
 		Connect:  client,
 		Sessions: sessions,
@@ -163,6 +172,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		EndedSessionMemory: cfg.EndedSessionMemory,
 
 		ServeSetupPage:      cfg.ServeSetupPage(),
+		RegistrationCheck:   func(ctx context.Context) []regcheck.Line { return regcheck.Run(ctx, check) },
 		TrustedProxies:      cfg.TrustedProxies,
 		RateLimitPerAddress: cfg.RateLimitPerAddress,
 		RateLimitRefresh:    cfg.RateLimitRefresh,
@@ -221,13 +231,24 @@ type address struct {
 	change  string // what to set to a free port, e.g. APP_LISTEN (or PORT)
 }
 
+// portInUse is a busy port, said in one line that names the setting, and
+// still errors.Is(err, syscall.EADDRINUSE) for the check command, which
+// then asks the stand-in already there.
+type portInUse struct {
+	line string
+	err  error
+}
+
+func (p portInUse) Error() string { return p.line }
+func (p portInUse) Unwrap() error { return p.err }
+
 // listen binds a before returning, so a port already in use stops
 // start-up with one line naming the setting to change, and then serves h
 // in the background.
 func listen(a address, h http.Handler, logger *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", a.listen)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("%s %s: the port is in use by another program; set %s to a free one", a.setting, a.value, a.change)
+		return nil, portInUse{fmt.Sprintf("%s %s: the port is in use by another program; set %s to a free one", a.setting, a.value, a.change), err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", a.setting, a.value, err)
@@ -282,6 +303,14 @@ func startStandIn(cfg *config.Config, backEnd *http.Client, logger *slog.Logger)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
+	}
+	if len(cfg.LocalConnectFaults) > 0 {
+		faults, err := standIn.NamedFaults(cfg.LocalConnectFaults)
+		if err != nil {
+			return nil, fmt.Errorf("local CONNECT stand-in: %w", err)
+		}
+		standIn.SetFaults(faults)
+		logger.Warn("the local CONNECT stand-in makes these mistakes on purpose (LOCAL_CONNECT_FAULTS); logins may fail", "faults", cfg.LocalConnectFaults)
 	}
 	// Unless LOCAL_CONNECT_LISTEN is set, the stand-in listens on
 	// LOCAL_CONNECT_URL's port: that URL is the setting to change.

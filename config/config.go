@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telenordigital/connect-web-sample/localconnect"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -122,6 +123,10 @@ type Config struct {
 	// LocalConnectClients are the clients the stand-in registers beside
 	// the app's own; nil for none.
 	LocalConnectClients []LocalConnectClient
+	// LocalConnectFaults name the registration mistakes the stand-in
+	// makes (localconnect.FaultNames), so `check` has something to find in
+	// a demo; nil for none.
+	LocalConnectFaults []string
 
 	// LogLevel is the least level logged.
 	LogLevel slog.Level
@@ -140,9 +145,39 @@ type Config struct {
 // The error, if any, has one line per bad setting, each naming its
 // variable.
 func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error) {
-	fromFile, err := readEnvFile(envFile)
+	c, problems, err := LoadPartial(lookupEnv, envFile)
 	if err != nil {
 		return nil, err
+	}
+	if len(problems) > 0 {
+		errs := make([]error, len(problems))
+		for i, p := range problems {
+			errs[i] = p
+		}
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// Problem is one bad setting: the variable, and what is wrong with it and
+// what a good value looks like.
+type Problem struct {
+	Variable string
+	Message  string
+}
+
+func (p Problem) Error() string { return "config: " + p.Variable + ": " + p.Message }
+
+// LoadPartial is Load for the registration check (`check`), which reports
+// every bad setting and goes on with the rest: it returns the settings it
+// could read, with the zero value (a nil URL, a nil secret) for each bad
+// one, and the problems, in the documented order. The error is for a .env
+// file that cannot be read. Nothing but the check may run on a Config
+// that came with problems.
+func LoadPartial(lookupEnv func(string) (string, bool), envFile string) (*Config, []Problem, error) {
+	fromFile, err := readEnvFile(envFile)
+	if err != nil {
+		return nil, nil, err
 	}
 	r := &reader{lookupEnv: lookupEnv, fromFile: fromFile, defaults: make(map[string]string)}
 	for _, v := range Variables() {
@@ -194,6 +229,7 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 	c.StepUpMaxAge = r.duration("STEPUP_MAX_AGE")
 	c.EndedSessionMemory = r.duration("ENDED_SESSION_MEMORY")
 	c.LocalConnectAccessTokenTTL = r.duration("LOCAL_CONNECT_ACCESS_TOKEN_TTL")
+	c.LocalConnectFaults = r.localConnectFaults("LOCAL_CONNECT_FAULTS")
 	c.LogLevel = r.logLevel("LOG_LEVEL")
 	c.LogFormat = r.oneOf("LOG_FORMAT", "text", "json")
 
@@ -224,10 +260,7 @@ func Load(lookupEnv func(string) (string, bool), envFile string) (*Config, error
 		c.standInListenFollowsURL = true
 	}
 
-	if len(r.errs) > 0 {
-		return nil, errors.Join(r.errs...)
-	}
-	return c, nil
+	return c, r.problems, nil
 }
 
 // UsesStandIn reports whether no issuer is configured, so the app starts
@@ -430,11 +463,11 @@ type reader struct {
 	lookupEnv func(string) (string, bool)
 	fromFile  map[string]string
 	defaults  map[string]string
-	errs      []error
+	problems  []Problem
 }
 
 func (r *reader) errorf(name, format string, args ...any) {
-	r.errs = append(r.errs, fmt.Errorf("config: %s: %s", name, fmt.Sprintf(format, args...)))
+	r.problems = append(r.problems, Problem{Variable: name, Message: fmt.Sprintf(format, args...)})
 }
 
 // raw returns the variable's value from the environment or else the file,
@@ -756,6 +789,19 @@ func (r *reader) localConnectURL(name string) *url.URL {
 		return u
 	}
 	return nil
+}
+
+// localConnectFaults reads fault names separated by commas or spaces.
+func (r *reader) localConnectFaults(name string) []string {
+	var names []string
+	for _, f := range strings.FieldsFunc(r.value(name), func(c rune) bool { return c == ',' || c == ' ' }) {
+		if !slices.Contains(localconnect.FaultNames(), f) {
+			r.errorf(name, "must be fault names separated by commas (%s), got %q", strings.Join(localconnect.FaultNames(), ", "), f)
+			continue
+		}
+		names = append(names, f)
+	}
+	return names
 }
 
 func (r *reader) logLevel(name string) slog.Level {

@@ -333,6 +333,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 			`config: LOCAL_CONNECT_ACCESS_TOKENS: must be opaque or jwt, got "macaroon"`},
 		{"a stand-in introspection flag that is not a boolean", map[string]string{"LOCAL_CONNECT_INTROSPECTION": "sometimes"},
 			`config: LOCAL_CONNECT_INTROSPECTION: must be true or false, got "sometimes"`},
+		{"a stand-in fault it cannot make", map[string]string{"LOCAL_CONNECT_FAULTS": "issuer,weather"},
+			`config: LOCAL_CONNECT_FAULTS: must be fault names separated by commas (clock, issuer, no_end_session, no_revocation, scope), got "weather"`},
 		{"a duration without a unit", map[string]string{"SESSION_IDLE_TIMEOUT": "30"},
 			`config: SESSION_IDLE_TIMEOUT: must be a duration such as 90s, 30m or 12h, got "30"`},
 		{"a negative duration", map[string]string{"CONNECT_REFRESH_MARGIN": "-1m"},
@@ -404,6 +406,31 @@ func TestLoadReportsEveryBadVariableOnItsOwnLine(t *testing.T) {
 		if !strings.HasPrefix(lines[i], prefix) {
 			t.Errorf("line %d = %q, want it to start with %q", i+1, lines[i], prefix)
 		}
+	}
+}
+
+func TestLoadPartialKeepsWhatIsGood(t *testing.T) {
+	c, problems, err := LoadPartial(env(map[string]string{
+		"APP_BASE_URL":         "localhost:8081",
+		"SESSION_SECRET":       strings.Repeat("ab", 20),
+		"CONNECT_SCOPES":       "openid email",
+		"LOCAL_CONNECT_FAULTS": "scope clock",
+	}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range problems {
+		names = append(names, p.Variable)
+	}
+	if !slices.Equal(names, []string{"APP_BASE_URL", "SESSION_SECRET"}) {
+		t.Errorf("problems name %v, want APP_BASE_URL and SESSION_SECRET", names)
+	}
+	if c.BaseURL != nil || c.SessionSecret != nil {
+		t.Errorf("a refused setting is kept: BaseURL %v, SessionSecret set %v", c.BaseURL, c.SessionSecret != nil)
+	}
+	if !slices.Equal(c.Scopes, []string{"openid", "email"}) || !slices.Equal(c.LocalConnectFaults, []string{"scope", "clock"}) {
+		t.Errorf("the good settings are lost: scopes %v, faults %v", c.Scopes, c.LocalConnectFaults)
 	}
 }
 
@@ -818,8 +845,8 @@ func TestVariablesHaveHelpAndUniqueNames(t *testing.T) {
 			t.Errorf("%s has no help text", v.Name)
 		}
 	}
-	if len(seen) != 35 {
-		t.Errorf("got %d variables, want the 35 of DESIGN.md's table", len(seen))
+	if len(seen) != 36 {
+		t.Errorf("got %d variables, want the 36 of DESIGN.md's table", len(seen))
 	}
 }
 

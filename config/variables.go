@@ -47,6 +47,7 @@ func Variables() []Variable {
 		{"STEPUP_MAX_AGE", "5m", "how recent a password (LoA2) login /stepup accepts"},
 		{"ENDED_SESSION_MEMORY", "24h", "how long a CONNECT session (sid) ended from /sessions must authenticate afresh (prompt=login) before single sign-on is accepted from it again"},
 		{"LOCAL_CONNECT_ACCESS_TOKEN_TTL", "2m", "lifetime of the stand-in's access tokens, short so a demo shows refresh"},
+		{"LOCAL_CONNECT_FAULTS", "", "registration mistakes the stand-in makes, for a demo of `check`: issuer, clock, scope, no_revocation, no_end_session, separated by commas; empty for none"},
 		{"LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"LOG_FORMAT", "text", "text, or json for production"},
 	}

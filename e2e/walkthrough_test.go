@@ -415,6 +415,16 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, chromedp.CSS(`#curl-exchange`), "curl", "grant_type=authorization_code")
 	})
 
+	b.step(t, "13-setup-check", "steps 1 to 4: the registration check on /setup asks the stand-in and finds nothing to fix", func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`#check button`), "Run the registration check"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, chromedp.CSS(`#check-summary`), "Nothing to fix"); err != nil {
+			return err
+		}
+		return seeText(ctx, chromedp.CSS(`#check .check-lines`), "The redirect URI "+at("/connect/oauth2callback")+" is registered")
+	})
+
 	b.step(t, "14-guide", "step 13: the guide lists CONNECT's 13 steps in CONNECT's order", func(ctx context.Context) error {
 		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/guide"]`), "Guide"); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"github.com/telenordigital/connect-web-sample/config"
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/connectweb"
+	"github.com/telenordigital/connect-web-sample/regcheck"
 	"github.com/telenordigital/connect-web-sample/store"
 )
 
@@ -76,6 +77,9 @@ type Options struct {
 	// ServeSetupPage serves /setup; without it /setup is a plain 404, since
 	// it shows the client's registration and the start-up warnings.
 	ServeSetupPage bool
+	// RegistrationCheck runs the registration check (regcheck.Run with
+	// the app's settings) for /setup's button; nil offers no button.
+	RegistrationCheck func(context.Context) []regcheck.Line
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client (clientaddr.go).
 	TrustedProxies []netip.Prefix

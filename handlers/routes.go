@@ -39,6 +39,10 @@ func (app *App) Routes() http.Handler {
 	pages.Handle("POST /sessions/end", app.web.RequireLogin(app.handle(app.handleEndSession)))
 	if app.ServeSetupPage { // development only: otherwise a plain 404
 		pages.Handle("GET /setup", app.handle(app.handleSetup))
+		if app.RegistrationCheck != nil {
+			// Each run calls CONNECT with the client's credentials.
+			pages.Handle("POST /setup/check", app.limitByAddress(app.handle(app.handleSetupCheck)))
+		}
 	}
 	pages.Handle("GET /guide", app.handle(app.handleGuide))
 	// Any other GET is a 404 page; another method on a known path is a 405.

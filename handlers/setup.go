@@ -16,7 +16,15 @@ import (
 // commands to try CONNECT by hand, how the client authenticates, and
 // whether discovery works.
 func (app *App) handleSetup(w http.ResponseWriter, r *http.Request) error {
+	return app.serveSetup(w, r, nil)
+}
+
+// serveSetup renders /setup, with the registration check's report when
+// its button was pressed (setupcheck.go).
+func (app *App) serveSetup(w http.ResponseWriter, r *http.Request, check *checkReport) error {
 	page := setupPage{
+		CheckOffered:          app.RegistrationCheck != nil,
+		Check:                 check,
 		RedirectURI:           app.Registration.RedirectURL,
 		PostLogoutRedirectURI: app.Registration.PostLogoutRedirectURL,
 		BackchannelLogoutURI:  app.Registration.BackchannelLogoutURL,
@@ -81,6 +89,10 @@ type setupPage struct {
 	Warnings []string
 	// Curl is step 3's commands; nil while discovery fails.
 	Curl *curlPage
+	// CheckOffered shows the registration check's button; Check is its
+	// report, once pressed (setupcheck.go).
+	CheckOffered bool
+	Check        *checkReport
 }
 
 // The cURL commands (step 3 of CONNECT's guide). Telenor sends them with

@@ -25,6 +25,7 @@ import (
 	"github.com/telenordigital/connect-web-sample/config"
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/localconnect"
+	"github.com/telenordigital/connect-web-sample/regcheck"
 	"github.com/telenordigital/connect-web-sample/store"
 	"github.com/telenordigital/connect-web-sample/store/storetest"
 )
@@ -226,7 +227,18 @@ func (site *testSite) newInstance(t testing.TB, appURL, clientSecret string) (ht
 		EndedSessionMemory: 24 * time.Hour,
 		Now:                site.clock.Now,
 
-		ServeSetupPage:      !site.opts.noSetupPage,
+		ServeSetupPage: !site.opts.noSetupPage,
+		// /setup's button, as main wires it, against the site's stand-in.
+		RegistrationCheck: func(ctx context.Context) []regcheck.Line {
+			return regcheck.Run(ctx, regcheck.Options{
+				Issuer: site.provider.Issuer(), StandIn: true,
+				ClientID: testClientID, ClientSecret: clientSecret,
+				RedirectURL: appURL + "/connect/oauth2callback", BaseURL: appURL,
+				BackchannelLogoutURL: appURL + "/connect/backchannellogout",
+				Scopes:               scopes, ACRValues: site.opts.acrValues,
+				PingRedis: func(ctx context.Context) error { return store.Ping(ctx, site.redis) },
+			})
+		},
 		RateLimitPerAddress: site.opts.rateLimitPerAddress,
 		RateLimitRefresh:    site.opts.rateLimitRefresh,
 		TrustedProxies:      site.opts.trustedProxies,

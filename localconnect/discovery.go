@@ -1,6 +1,9 @@
 package localconnect
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
 
 // discoveryDocument is the OpenID Provider metadata (OpenID Connect
 // Discovery 1.0, section 3), with the fields CONNECT publishes.
@@ -10,8 +13,8 @@ type discoveryDocument struct {
 	TokenEndpoint                     string   `json:"token_endpoint"`
 	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
 	JWKSURI                           string   `json:"jwks_uri"`
-	RevocationEndpoint                string   `json:"revocation_endpoint"`
-	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	RevocationEndpoint                string   `json:"revocation_endpoint,omitempty"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint,omitempty"`
 	ScopesSupported                   []string `json:"scopes_supported"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
 	ResponseModesSupported            []string `json:"response_modes_supported"`
@@ -20,7 +23,7 @@ type discoveryDocument struct {
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethods     []string `json:"revocation_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethods     []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
 	// Introspection (RFC 8414 2) is listed only when the stand-in offers it.
 	IntrospectionEndpoint             string   `json:"introspection_endpoint,omitempty"`
 	IntrospectionEndpointAuthMethods  []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
@@ -69,6 +72,21 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		UILocalesSupported:                []string{"en", "nb"},
 		BackchannelLogoutSupported:        true,
 		BackchannelLogoutSessionSupported: true,
+	}
+	faults := s.currentFaults()
+	if faults.DiscoveryIssuer != "" {
+		doc.Issuer = faults.DiscoveryIssuer
+	}
+	if len(faults.UnsupportedScopes) > 0 {
+		doc.ScopesSupported = slices.DeleteFunc(slices.Clone(supportedScopes), func(sc string) bool {
+			return slices.Contains(faults.UnsupportedScopes, sc)
+		})
+	}
+	if faults.NoRevocation {
+		doc.RevocationEndpoint, doc.RevocationEndpointAuthMethods = "", nil
+	}
+	if faults.NoEndSession {
+		doc.EndSessionEndpoint = ""
 	}
 	if s.introspection {
 		doc.IntrospectionEndpoint = s.endpoint("introspect")

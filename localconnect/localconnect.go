@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -97,6 +98,10 @@ type Server struct {
 	store   *store
 	handler http.Handler
 
+	// clockSkew is Faults.ClockSkew, read by every call of now without
+	// taking mu, which some callers hold.
+	clockSkew atomic.Int64
+
 	mu         sync.Mutex // guards the fields below
 	faults     Faults
 	requests   map[string][]Request
@@ -153,6 +158,8 @@ func New(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	clock := s.now
+	s.now = func() time.Time { return clock().Add(time.Duration(s.clockSkew.Load())) }
 	if s.httpClient == nil {
 		s.httpClient = &http.Client{Timeout: 5 * time.Second}
 	}
@@ -260,6 +267,10 @@ func (s *Server) routes() http.Handler {
 
 // ServeHTTP serves the stand-in's endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.clockSkew.Load() != 0 {
+		// net/http writes Date from the machine's clock unless it is set.
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	}
 	s.handler.ServeHTTP(w, r)
 }
 

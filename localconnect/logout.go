@@ -15,6 +15,10 @@ import (
 // id_token_hint names it and post_logout_redirect_uri is registered for it;
 // otherwise it shows a "logged out" page.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if s.currentFaults().NoEndSession {
+		s.handleNotFound(w, r)
+		return
+	}
 	q := r.URL.Query()
 	var client Client
 	var hint struct {

@@ -6,6 +6,10 @@ import "net/http"
 // is as at the token endpoint. The answer is 200 whether or not the token was
 // known, so the endpoint tells nobody which tokens exist (RFC 7009 2.2).
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	if s.currentFaults().NoRevocation {
+		s.handleNotFound(w, r)
+		return
+	}
 	client, oerr := s.authenticateClient(r)
 	if oerr != nil {
 		writeOAuthError(w, oerr)
