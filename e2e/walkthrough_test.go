@@ -264,7 +264,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	})
 
 	b.step(t, "05-session", "steps 9 and 11: the session page says the cookie ends with the browser", func(ctx context.Context) error {
-		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/session"]`), "Session"); err != nil {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/session"]`), "Tokens"); err != nil {
 			return err
 		}
 		if err := seeText(ctx, pageHeading, "What this app holds for you"); err != nil {
@@ -313,10 +313,28 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return nil
 	})
 
-	// A step-up, for whoever is logged in: the sensitive page sends them
-	// to CONNECT, which asks that user alone for a password...
+	// A step-up, for whoever is logged in: the sensitive page first says
+	// in the app what it protects and why CONNECT will ask for a
+	// password...
+	seeStepUpIntro := func(ctx context.Context) error {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/stepup"]`), "Extra security"); err != nil {
+			return err
+		}
+		if err := isAt(ctx, at("/stepup")); err != nil {
+			return err
+		}
+		if err := seeText(ctx, pageHeading, "Extra security"); err != nil {
+			return err
+		}
+		if err := seeText(ctx, chromedp.CSS(`#stepup-why-title`), "Why CONNECT asks for your password"); err != nil {
+			return err
+		}
+		return seeText(ctx, definition("Level of assurance (acr)"), "1")
+	}
+	// ...its Continue to CONNECT sends them there, and CONNECT asks that
+	// user alone for a password...
 	askStepUpPassword := func(ctx context.Context, user localconnect.User) error {
-		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/stepup"]`), "Sensitive settings"); err != nil {
+		if err := clickButton(ctx, chromedp.CSS(`main a[href="/stepup?continue=1"]`), "Continue to CONNECT"); err != nil {
 			return err
 		}
 		if err := onStandInLogin(ctx, true); err != nil {
@@ -332,7 +350,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := isAt(ctx, at("/stepup")); err != nil {
 			return err
 		}
-		if err := seeText(ctx, pageHeading, "Sensitive settings"); err != nil {
+		if err := seeText(ctx, pageHeading, "Extra security"); err != nil {
 			return err
 		}
 		if err := seeText(ctx, definition("Level of assurance (acr)"), "2"); err != nil {
@@ -341,7 +359,11 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return seeText(ctx, chromedp.CSS(`.account .who`), user.Name)
 	}
 
-	b.step(t, "07-stepup-password", "step 11, beyond the guide: the sensitive page sends the user to CONNECT for a password", func(ctx context.Context) error {
+	b.step(t, "07-stepup-intro", "step 11, beyond the guide: the sensitive page says in the app why CONNECT will ask for a password", func(ctx context.Context) error {
+		return seeStepUpIntro(ctx)
+	})
+
+	b.step(t, "07-stepup-password", "step 11, beyond the guide: Continue to CONNECT sends the user to CONNECT for a password", func(ctx context.Context) error {
 		return askStepUpPassword(ctx, kari)
 	})
 
@@ -412,6 +434,14 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err := seeText(ctx, definition("Redirect URI"), at("/connect/oauth2callback")); err != nil {
 			return err
 		}
+		// The page starts with its sections; the commands are folded away
+		// for a first reading, and open with a click.
+		if err := seeText(ctx, chromedp.CSS(`.page-contents`), "On this page", "The cURL commands"); err != nil {
+			return err
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#curl details.fold > summary`), chromedp.NodeVisible)); err != nil {
+			return fmt.Errorf("open the commands: %w", err)
+		}
 		return seeText(ctx, chromedp.CSS(`#curl-exchange`), "curl", "grant_type=authorization_code")
 	})
 
@@ -473,6 +503,9 @@ func TestBrowserWalkthrough(t *testing.T) {
 	})
 
 	b.step(t, "17-stepup-second-user-password", "step 11 for anyone: the stand-in asks the second user, and only them, for a password", func(ctx context.Context) error {
+		if err := seeStepUpIntro(ctx); err != nil {
+			return err
+		}
 		return askStepUpPassword(ctx, ola)
 	})
 
@@ -504,7 +537,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/sessions"]`), "Sessions"); err != nil {
+		if err := clickButton(ctx, chromedp.CSS(`nav a[href="/sessions"]`), "Your devices"); err != nil {
 			return err
 		}
 		if err := seeText(ctx, pageHeading, "Where you are logged in"); err != nil {
@@ -614,7 +647,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 			{"/session", "Dette tar appen vare på for deg"},
 			{"/", "Logg inn med Telenor CONNECT ID"},
 			{"/profile", "Profilen din hos CONNECT"},
-			{"/stepup", "Sensitive innstillinger"},
+			{"/stepup", "Ekstra sikkerhet"},
 			{"/sessions", "Hvor du er logget inn"},
 			{"/guide", "Veiledningen, steg for steg"},
 			{"/setup", "Registrer klienten din hos Telenor"},

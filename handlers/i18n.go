@@ -220,14 +220,19 @@ func (t translator) T(key string, args ...any) string {
 
 // template is T for templates: a text whose key ends in _html holds
 // markup of our own (a <code>, a link), trusted as the catalogue is ours;
-// its args are not, and are escaped. An int holds no markup and stays an
-// int, for the text's %d.
+// its args are not, and are escaped, unless a function of ours already
+// made them template.HTML (a URL from breakURL). An int holds no markup
+// and stays an int, for the text's %d.
 func (t translator) template(key string, args ...any) any {
 	if !strings.HasSuffix(key, "_html") {
 		return t.T(key, args...)
 	}
 	for i, a := range args {
-		if _, isInt := a.(int); !isInt {
+		switch a := a.(type) {
+		case int:
+		case template.HTML:
+			args[i] = string(a)
+		default:
 			args[i] = template.HTMLEscapeString(fmt.Sprint(a))
 		}
 	}
@@ -283,6 +288,7 @@ func (t translator) funcs() template.FuncMap {
 		"locale":   t.localeWords,
 		"phone":    phone,
 		"join":     strings.Join,
+		"url":      breakURL,
 	}
 }
 

@@ -48,7 +48,7 @@ func TestSetupPage(t *testing.T) {
 					site.app.URL + "/connect/logoutcallback",
 					site.app.URL + "/connect/backchannellogout",
 				} {
-					if !strings.Contains(r.body, `<code class="copy">`+want+`</code>`) {
+					if !strings.Contains(r.body, `<code class="copy url">`+string(breakURL(want))+`</code>`) {
 						t.Errorf("/setup does not show %q to copy", want)
 					}
 				}
@@ -66,14 +66,14 @@ func TestSetupPage(t *testing.T) {
 			t.Run("shows the issuer and the endpoints discovery found", func(t *testing.T) {
 				issuer := site.provider.Issuer()
 				for _, want := range []string{
-					"<code>" + issuer + "/.well-known/openid-configuration</code>",
+					`<code class="url">` + string(breakURL(issuer+"/.well-known/openid-configuration")) + "</code>",
 					`<span class="badge badge-ok">loaded</span>`,
-					"<code>" + issuer + "/authorize</code>",
-					"<code>" + issuer + "/token</code>",
-					"<code>" + issuer + "/userinfo</code>",
-					"<code>" + issuer + "/public_keys.jwks</code>",
-					"<code>" + issuer + "/revoke</code>",
-					"<code>" + issuer + "/logout</code>",
+					`<code class="url">` + string(breakURL(issuer+"/authorize")) + "</code>",
+					`<code class="url">` + string(breakURL(issuer+"/token")) + "</code>",
+					`<code class="url">` + string(breakURL(issuer+"/userinfo")) + "</code>",
+					`<code class="url">` + string(breakURL(issuer+"/public_keys.jwks")) + "</code>",
+					`<code class="url">` + string(breakURL(issuer+"/revoke")) + "</code>",
+					`<code class="url">` + string(breakURL(issuer+"/logout")) + "</code>",
 				} {
 					if !strings.Contains(r.body, want) {
 						t.Errorf("/setup does not show %q", want)
@@ -224,7 +224,7 @@ func TestShellQuote(t *testing.T) {
 
 var (
 	curlBlock    = regexp.MustCompile(`<pre class="curl" id="curl-([a-z]+)"><code>([\s\S]*?)</code></pre>`)
-	authorizeURL = regexp.MustCompile(`<a id="authorize-url" class="authorize-url" href="([^"]+)">`)
+	authorizeURL = regexp.MustCompile(`<a id="authorize-url" class="authorize-url url" href="([^"]+)">`)
 )
 
 // TestSetupCurlCommands runs the cURL commands of /setup with the real

@@ -11,16 +11,30 @@ import (
 	"github.com/telenordigital/connect-web-sample/localconnect"
 )
 
-// stepUp follows /stepup to CONNECT and back, giving the password there,
-// and returns the callback's answer.
+// stepUp reads /stepup's page, follows its "Continue to CONNECT" to
+// CONNECT and back, giving the password there, and returns the
+// callback's answer.
 func (b *browser) stepUp(site *testSite) (authorize string, callback response) {
 	b.t.Helper()
-	r := b.get(site.app.URL + "/stepup")
-	wantStatus(b.t, "GET /stepup at LoA1", r, http.StatusFound)
-	authorize = r.location
-	r = b.submitLogin(authorize, url.Values{"user": {testUser().Sub}, "password": {testUser().Password}, "action": {"login"}, "stay_signed_in": {"on"}})
+	authorize = b.continueStepUp(site)
+	r := b.submitLogin(authorize, url.Values{"user": {testUser().Sub}, "password": {testUser().Password}, "action": {"login"}, "stay_signed_in": {"on"}})
 	wantStatus(b.t, "POST stand-in login with password", r, http.StatusFound)
 	return authorize, b.get(r.location)
+}
+
+// continueStepUp checks that /stepup, for a session that falls short,
+// is a page in the app offering "Continue to CONNECT", follows that
+// link, and returns the authorization URL it redirects to.
+func (b *browser) continueStepUp(site *testSite) (authorize string) {
+	b.t.Helper()
+	r := b.get(site.app.URL + "/stepup")
+	wantStatus(b.t, "GET /stepup short of LoA2", r, http.StatusOK)
+	if !strings.Contains(r.body, `<a class="button button-connect" href="/stepup?continue=1">`) {
+		b.t.Fatalf("GET /stepup short of LoA2 does not offer Continue to CONNECT:\n%s", r.body)
+	}
+	r = b.get(site.app.URL + "/stepup?continue=1")
+	wantStatus(b.t, "GET /stepup?continue=1", r, http.StatusFound)
+	return r.location
 }
 
 func TestStepUp(t *testing.T) {
@@ -41,19 +55,28 @@ func TestStepUp(t *testing.T) {
 		wantStatus(t, "step-up callback", callback, http.StatusSeeOther)
 		r := b.get(callback.location)
 		wantStatus(t, "GET /stepup after step-up", r, http.StatusOK)
-		if !strings.Contains(r.body, "Sensitive settings") || !strings.Contains(r.body, "UID_PWD") {
+		if !strings.Contains(r.body, "You passed that check") || !strings.Contains(r.body, "UID_PWD") {
 			t.Errorf("step-up page does not show the LoA2 authentication:\n%s", r.body)
 		}
 		if acr := sessionClaims(t, site, b).ACR; acr != "2" {
 			t.Errorf("session acr after step-up = %q, want 2", acr)
 		}
+		t.Run("a stepped-up session that follows Continue to CONNECT again gets the page, not CONNECT", func(t *testing.T) {
+			r := b.get(site.app.URL + "/stepup?continue=1")
+			wantStatus(t, "GET /stepup?continue=1 after step-up", r, http.StatusOK)
+			if !strings.Contains(r.body, "You passed that check") {
+				t.Errorf("GET /stepup?continue=1 after step-up is not the granted page:\n%s", r.body)
+			}
+		})
 		if n := site.provider.Count("revoke"); n != 2 {
 			t.Errorf("revocation endpoint called %d times, want 2: the replaced LoA1 tokens must not stay valid", n)
 		}
 
 		t.Run("once the authentication is older than STEPUP_MAX_AGE, CONNECT is asked again", func(t *testing.T) {
 			site.clock.Advance(6 * time.Minute)
-			wantStatus(t, "GET /stepup six minutes later", b.get(site.app.URL+"/stepup"), http.StatusFound)
+			if got := query(t, b.continueStepUp(site), "acr_values"); got != "2" {
+				t.Errorf("acr_values six minutes later = %q, want 2", got)
+			}
 		})
 	})
 
@@ -84,7 +107,7 @@ func TestStepUp(t *testing.T) {
 				t.Errorf("session claims changed from %+v to %+v, want the original session intact", before, after)
 			}
 			wantStatus(t, "GET /protected after the failed step-up", b.get(site.app.URL+"/protected"), http.StatusOK)
-			wantStatus(t, "GET /stepup after the failed step-up", b.get(site.app.URL+"/stepup"), http.StatusFound)
+			b.continueStepUp(site) // not granted: the page offers CONNECT again
 		})
 	}
 }
@@ -95,8 +118,7 @@ func TestStepUpAsAnotherUserAtCONNECT(t *testing.T) {
 	b.logIn(site, "/protected", true)
 	ola := localconnect.DefaultUsers()[1]
 
-	r := b.get(site.app.URL + "/stepup")
-	wantStatus(t, "GET /stepup at LoA1", r, http.StatusFound)
+	r := response{location: b.continueStepUp(site)}
 	// At CONNECT someone else logs in; CONNECT may end Kari's session, and
 	// tell the app by back-channel, on the way.
 	r = b.submitLogin(r.location, url.Values{"user": {ola.Sub}, "password": {ola.Password}, "action": {"login"}})
@@ -117,7 +139,7 @@ func TestStepUpAsAnotherUserAtCONNECT(t *testing.T) {
 	if r.status == http.StatusOK && !strings.Contains(r.body, testUser().Name) {
 		t.Error("after a step-up by another user, /protected shows someone else")
 	}
-	if r := b.get(site.app.URL + "/stepup"); r.status == http.StatusOK {
+	if r := b.get(site.app.URL + "/stepup"); strings.Contains(r.body, "You passed that check") {
 		t.Error("/stepup granted after a step-up by another user")
 	}
 }
@@ -150,11 +172,10 @@ func TestStepUpAsksForTheLoggedInUser(t *testing.T) {
 		t.Run(user.Name, func(t *testing.T) {
 			b := newBrowser(t)
 			b.logInAs(site, "/protected", user, true)
-			r := b.get(site.app.URL + "/stepup")
-			wantStatus(t, "GET /stepup at LoA1", r, http.StatusFound)
+			authorize := b.continueStepUp(site)
 			// The stand-in sends td_au, the username used to log in (here
 			// the e-mail), when both email and phone were granted.
-			if got := query(t, r.location, "login_hint"); got != user.Email {
+			if got := query(t, authorize, "login_hint"); got != user.Email {
 				t.Fatalf("step-up login_hint = %q, want %q", got, user.Email)
 			}
 		})
