@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -281,5 +282,27 @@ func TestConcurrentRequestsRefreshOnce(t *testing.T) {
 				t.Errorf("%d refreshes at the token endpoint, want exactly 1", refreshes)
 			}
 		})
+	}
+}
+
+// TestSessionPageShowsRefreshHappen: /session loaded inside the refresh
+// margin refreshes before it renders, so reloading it shows the count
+// move, and it says when the next refresh falls due.
+func TestSessionPageShowsRefreshHappen(t *testing.T) {
+	site := newTestSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.logIn(site, "/protected", true)
+	page := b.get(site.app.URL + "/session")
+	if !strings.Contains(page.body, "Next refresh") {
+		t.Errorf("/session does not say when the next refresh is due")
+	}
+	site.clock.Advance(makeTokensDue)
+	page = b.get(site.app.URL + "/session")
+	wantStatus(t, "GET /session inside the refresh margin", page, http.StatusOK)
+	if n := site.provider.Count("token"); n != 2 {
+		t.Errorf("token endpoint called %d times (the login's included), want 2: /session must refresh due tokens", n)
+	}
+	if !regexp.MustCompile(`Refreshes so far</dt><dd>1`).MatchString(page.body) {
+		t.Errorf("/session after its own refresh does not show 1 refresh")
 	}
 }

@@ -32,6 +32,7 @@ func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 		RefreshedAt:     rec.RefreshedAt,
 		Refreshes:       rec.Refreshes,
 		RefreshMargin:   app.RefreshMargin,
+		NextRefresh:     rec.Tokens.Expiry.Add(-app.RefreshMargin),
 		Claims:          newestClaims(u, rec),
 		LoggedInAt:      u.LoggedInAt,
 		Persistent:      u.PersistentCookie(),
@@ -58,7 +59,10 @@ type sessionPage struct {
 	RefreshedAt     time.Time
 	Refreshes       int
 	RefreshMargin   time.Duration
-	Claims          connect.Claims
+	// NextRefresh is when the tokens fall due: the first page that needs
+	// them after then (this one too) refreshes them.
+	NextRefresh time.Time
+	Claims      connect.Claims
 	// API is this session's access token sent to /api/me, as a resource
 	// server receives it (step 10 of CONNECT's guide).
 	API        apiDemo
