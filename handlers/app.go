@@ -112,6 +112,8 @@ type App struct {
 	// words and metrics plugged into its hooks.
 	web       *connectweb.Web
 	templates templateCache
+	// standInBanners are written once per language (render.go).
+	standInBanners map[string]*standInBanner
 	// formTargets is the Content-Security-Policy form-action list: our own
 	// origin, and CONNECT's, which a logout form redirects to.
 	formTargets string
@@ -153,11 +155,12 @@ func newApp(o Options, templates templateCache) (*App, error) {
 		o.RateLimitRefresh = defaultRateLimitRefresh
 	}
 	app := &App{
-		Options:       o,
-		templates:     templates,
-		formTargets:   "'self' " + issuer.Scheme + "://" + issuer.Host,
-		addressLimits: newRateLimiter(o.RateLimitPerAddress, o.Now),
-		refreshLimits: newRateLimiter(o.RateLimitRefresh, o.Now),
+		Options:        o,
+		templates:      templates,
+		standInBanners: standInBanners(o.StandInURL),
+		formTargets:    "'self' " + issuer.Scheme + "://" + issuer.Host,
+		addressLimits:  newRateLimiter(o.RateLimitPerAddress, o.Now),
+		refreshLimits:  newRateLimiter(o.RateLimitRefresh, o.Now),
 	}
 	app.web, err = connectweb.New(connectweb.Options{
 		Connect:  o.Connect,

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -66,12 +67,14 @@ func parseTemplates() (templateCache, error) {
 // templateData is what every page gets: who is logged in, a pending
 // message, and the page's own data.
 type templateData struct {
-	User       *store.User
-	Flash      string
-	SSO        bool
-	StandInURL string
-	RequestID  string
-	Page       any
+	User      *store.User
+	Flash     string
+	SSO       bool
+	StandIn   *standInBanner
+	RequestID string
+	Page      any
+	// LangSwitcher is the language links, back to this page.
+	LangSwitcher template.HTML
 
 	// LogoutEverywhere: SSO, and the provider has an end-session endpoint.
 	LogoutEverywhere bool
@@ -92,7 +95,7 @@ type templateData struct {
 func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any) templateData {
 	d := templateData{
 		SSO:              app.SSO,
-		StandInURL:       app.StandInURL,
+		StandIn:          app.standInBanners[langOf(r.Context())],
 		RequestID:        requestID(r.Context()),
 		Page:             page,
 		LogoutEverywhere: app.SSO && app.Connect.CanLogOutEverywhere(),
@@ -107,6 +110,7 @@ func (app *App) newTemplateData(w http.ResponseWriter, r *http.Request, page any
 		}
 	}
 	tr := translatorFor(langOf(r.Context()))
+	d.LangSwitcher, _ = tr.template("lang.switcher_html", d.ReturnTo).(template.HTML)
 	if msg := app.Messages.Pop(w, r); strings.HasPrefix(msg, failureMessage) {
 		d.Failure = failureNotice(tr, msg)
 	} else if msg != "" {
@@ -127,9 +131,10 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, page 
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	// Most pages are 4–8 KB: one allocation up front instead of the
-	// buffer doubling its way there.
-	buf := bytes.NewBuffer(make([]byte, 0, 8<<10))
+	// Most pages are 4–8 KB. The buffers are reused, so a page view
+	// allocates none (bench/README.md).
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
 	if err := t.ExecuteTemplate(buf, "layout.html", app.newTemplateData(w, r, data)); err != nil {
 		app.Logger.Error("render template", "page", page, "error", err, "request_id", requestID(r.Context()))
 		if page != "error.html" {
@@ -156,4 +161,35 @@ func (app *App) showLoggedOut(w http.ResponseWriter, r *http.Request, l connectw
 // in the message files under "message."+notice.
 func (app *App) notify(w http.ResponseWriter, r *http.Request, n connectweb.Notice) {
 	app.Messages.Set(w, "message."+string(n))
+}
+
+// standInBanner is the banner that says the stand-in is in use, in one
+// language: the same on every page, so written once, at start-up.
+type standInBanner struct{ Long, Short template.HTML }
+
+// standInBanners are the banner in each language, or nil without the
+// stand-in.
+func standInBanners(standInURL string) map[string]*standInBanner {
+	if standInURL == "" {
+		return nil
+	}
+	banners := map[string]*standInBanner{}
+	for lang := range catalogues {
+		tr := translatorFor(lang)
+		long, _ := tr.template("layout.standin_html", standInURL).(template.HTML)
+		short, _ := tr.template("layout.standin_short_html", standInURL).(template.HTML)
+		banners[lang] = &standInBanner{Long: long, Short: short}
+	}
+	return banners
+}
+
+// renderBuffers hold pages while they are rendered.
+var renderBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
+
+func putRenderBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > 64<<10 {
+		return // a rare huge page's buffer is not kept
+	}
+	buf.Reset()
+	renderBuffers.Put(buf)
 }
