@@ -46,6 +46,9 @@ type PendingLogin struct {
 	// checked against them.
 	ACRValues string        `json:"acr_values,omitempty"`
 	MaxAge    time.Duration `json:"max_age,omitempty"`
+	// Sent are the optional parameters the request carried, login_hint
+	// masked: none is a secret, and the login's Trace shows them.
+	Sent []Param `json:"sent,omitempty"`
 }
 
 // AuthorizationURL builds the URL that sends the browser to CONNECT's login,
@@ -82,9 +85,15 @@ func (c *Client) AuthorizationURL(ctx context.Context, opts AuthOptions) (string
 		optional = append(optional, struct{ name, value string }{"max_age", strconv.Itoa(int(pending.MaxAge.Seconds()))})
 	}
 	for _, o := range optional {
-		if o.value != "" {
-			params = append(params, oauth2.SetAuthURLParam(o.name, o.value))
+		if o.value == "" {
+			continue
 		}
+		params = append(params, oauth2.SetAuthURLParam(o.name, o.value))
+		shown := Param{Name: o.name, Value: o.value}
+		if o.name == "login_hint" {
+			shown.Value, shown.Masked = MaskLoginHint(o.value), true
+		}
+		pending.Sent = append(pending.Sent, shown)
 	}
 	return p.oauth2.AuthCodeURL(pending.State, params...), pending, nil
 }
