@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 	"unicode/utf8"
 
@@ -73,16 +76,19 @@ func (s *Sessions) Trace(ctx context.Context) (LoginTrace, error) {
 	if err != nil {
 		return LoginTrace{}, unavailable("read trace", err)
 	}
-	plain, err := s.secrets.open(sealed, key)
+	packed, err := s.secrets.open(sealed, key)
 	if err != nil {
 		return LoginTrace{}, ErrNoTrace
 	}
 	var t LoginTrace
-	if err := json.Unmarshal(plain, &t); err != nil {
+	if err := json.NewDecoder(io.LimitReader(flate.NewReader(bytes.NewReader(packed)), maxTracePlain)).Decode(&t); err != nil {
 		return LoginTrace{}, ErrNoTrace
 	}
 	return t, nil
 }
+
+// maxTracePlain bounds what a stored trace may inflate to.
+const maxTracePlain = 64 << 10
 
 // recordRefresh adds the trace of a refresh that was just stored to the
 // session's trace, in place of the previous refresh's. Only the holder of
@@ -111,7 +117,7 @@ func (s *Sessions) traceValue(key string, t LoginTrace) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode trace: %w", err)
 	}
-	if sealed := s.secrets.seal(plain, key); len(sealed) <= maxTraceSize {
+	if sealed, ok := s.sealTrace(plain, key); ok {
 		return sealed, nil
 	}
 	// Trim a copy: the caller's trace shares its slices.
@@ -138,11 +144,34 @@ func (s *Sessions) traceValue(key string, t LoginTrace) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode trace: %w", err)
 		}
-		if sealed := s.secrets.seal(plain, key); len(sealed) <= maxTraceSize {
+		if sealed, ok := s.sealTrace(plain, key); ok {
 			return sealed, nil
 		}
 	}
 	return nil, errors.New("store: a trace does not fit even when emptied")
+}
+
+// sealTrace compresses and seals a trace's JSON under key, and reports
+// whether it fits: at most maxTraceSize stored, and at most maxTracePlain
+// once opened, which is all Trace reads.
+func (s *Sessions) sealTrace(plain []byte, key string) ([]byte, bool) {
+	if len(plain) > maxTracePlain {
+		return nil, false
+	}
+	sealed := s.secrets.seal(deflate(plain), key)
+	return sealed, len(sealed) <= maxTraceSize
+}
+
+// deflate compresses a trace's JSON, which repeats itself (the issuer's
+// host in every endpoint, the same checks for login and refresh): a login
+// and a refresh at CONNECT's own hosts take about 2 KB as JSON, under
+// 1 KB deflated.
+func deflate(plain []byte) []byte {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestCompression) // fails only for a bad level
+	w.Write(plain)
+	w.Close()
+	return b.Bytes()
 }
 
 // maxTraceValue is the longest value (an endpoint, a scope, a claim) a

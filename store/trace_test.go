@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
-	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/telenordigital/connect-web-sample/connect"
 	"github.com/telenordigital/connect-web-sample/store"
@@ -100,16 +102,22 @@ func TestLoginTrace(t *testing.T) {
 		}
 	})
 	t.Run("a trace is kept within 2 KB, however long CONNECT's answers", func(t *testing.T) {
-		long := strings.Repeat("é", 600)
-		huge := testTrace("authorization_code")
-		huge.Authorization.Endpoint = "https://" + long
-		for range 40 {
-			huge.Authorization.Params = append(huge.Authorization.Params, connect.Param{Name: "p", Value: long})
+		// Random text, which compression cannot shrink, with a letter
+		// of two bytes in it that clipping must not cut in half.
+		long := func() string {
+			b := make([]byte, 450)
+			rand.Read(b)
+			return "é" + base64.RawURLEncoding.EncodeToString(b)
 		}
-		huge.Callback = &connect.CallbackTrace{Params: strings.Fields(strings.Repeat("x ", 50)), Issuer: long}
-		huge.Token.Scope, huge.Token.Endpoint = long, long
+		huge := testTrace("authorization_code")
+		huge.Authorization.Endpoint = "https://" + long()
+		for range 40 {
+			huge.Authorization.Params = append(huge.Authorization.Params, connect.Param{Name: "p", Value: long()})
+		}
+		huge.Callback = &connect.CallbackTrace{Params: []string{long(), long()}, Issuer: long()}
+		huge.Token.Scope, huge.Token.Endpoint = long(), long()
 		for range 20 {
-			huge.Checks = append(huge.Checks, connect.Check{Name: connect.CheckACR, Value: long, Want: long})
+			huge.Checks = append(huge.Checks, connect.Check{Name: connect.CheckACR, Value: long(), Want: long()})
 		}
 		before := huge.Authorization.Params[3].Value
 		token := logIn(t, &huge)
@@ -124,6 +132,9 @@ func TestLoginTrace(t *testing.T) {
 		got, err := s.Trace(s.load(t, token))
 		if err != nil || !got.Trimmed || got.Login.Token.At.IsZero() {
 			t.Errorf("Trace = %+v, %v; want one marked as trimmed, still saying when", got, err)
+		}
+		if a := got.Login.Authorization; a != nil && !utf8.ValidString(a.Endpoint) {
+			t.Errorf("clipping cut a letter in half: %q", a.Endpoint)
 		}
 		t.Logf("a trimmed trace: %d bytes; the login's and the refresh's checks kept: %d, %v", len(sealed), len(got.Login.Checks), got.Refresh != nil)
 	})
