@@ -49,6 +49,7 @@ func BenchmarkVersusFloor(b *testing.B) {
 			row{"load generator's CPU per request (it shares the machine): floor · `/protected`", duration(f.ownCPU) + " · " + duration(a.ownCPU), ""},
 			row{"Redis commands per request, floor", f.commandsPerOp(), ""},
 			row{"Redis commands per view, `/protected`", a.commandsPerOp(), "1 (2 when the idle timeout moves)"},
+			row{"Redis bytes read per view (what Redis sent): floor · `/protected`", fmt.Sprintf("%.0f B · %.0f B", f.redisOut, a.redisOut), ""},
 			row{"token-endpoint calls during the `/protected` runs", fmt.Sprint(tokenCalls), "0"},
 		)
 		if tokenCalls != 0 {
@@ -83,6 +84,7 @@ func BenchmarkProfileUnderLoad(b *testing.B) {
 			row{"`/profile`: req/s · p50 · p99", perSecond(p.perSecond) + " · " + duration(p.p50) + " · " + duration(p.p99), ""},
 			row{"`/profile`: server CPU · Redis CPU per view", duration(p.serverCPU) + " · " + duration(p.redisCPU), ""},
 			row{"Redis commands per view, `/profile`", p.commandsPerOp(), "2 (session and token record)"},
+			row{"Redis bytes read per view (what Redis sent), `/profile`", fmt.Sprintf("%.0f B", p.redisOut), ""},
 			row{"token-endpoint calls during the `/profile` runs", fmt.Sprint(tokenCalls), "0"},
 		)
 		if tokenCalls != 0 {

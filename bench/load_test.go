@@ -80,6 +80,7 @@ type loadResult struct {
 	ownCPU    time.Duration   // of this process: the load generator, and the stand-in; -1 unknown
 	redisCPU  time.Duration
 	calls     map[string]int64 // Redis commands by name
+	redisOut  int64            // bytes Redis sent its clients
 }
 
 // drive runs every op in a loop of its own, each calling it again as soon
@@ -121,6 +122,7 @@ func drive(ops []func() error, server *process, r *benchRedis, s loadSettings) (
 	cpuBefore, cpuKnown := server.cpuTime()
 	ownBefore, ownKnown := cpuTime(os.Getpid())
 	redisBefore := r.stats()
+	outBefore, outReply := r.bytesSent() // last before the window, first after it
 	start := time.Now()
 	measuring.Store(true)
 	if err := sleep(s.window); err != nil {
@@ -128,6 +130,7 @@ func drive(ops []func() error, server *process, r *benchRedis, s loadSettings) (
 	}
 	measuring.Store(false)
 	res := loadResult{window: time.Since(start), serverCPU: -1, ownCPU: -1}
+	outAfter, _ := r.bytesSent()
 	cpuAfter, cpuKnownAfter := server.cpuTime()
 	ownAfter, ownKnownAfter := cpuTime(os.Getpid())
 	redisAfter := r.stats()
@@ -145,6 +148,7 @@ func drive(ops []func() error, server *process, r *benchRedis, s loadSettings) (
 		res.ownCPU = ownAfter - ownBefore
 	}
 	res.redisCPU = redisAfter.cpu - redisBefore.cpu
+	res.redisOut = outAfter - outBefore - outReply
 	res.calls = map[string]int64{}
 	for name, n := range redisAfter.calls {
 		if d := n - redisBefore.calls[name]; d > 0 {
@@ -177,6 +181,7 @@ type summary struct {
 	ownCPU    time.Duration // per operation; -1 unknown
 	redisCPU  time.Duration // per operation
 	calls     map[string]float64
+	redisOut  float64 // bytes Redis sent per operation
 	rounds    int
 }
 
@@ -188,6 +193,7 @@ func summarize(runs []loadResult) summary {
 	s.serverCPU = time.Duration(median(runs, func(r loadResult) float64 { return perOp(r.serverCPU, r.ops) }))
 	s.ownCPU = time.Duration(median(runs, func(r loadResult) float64 { return perOp(r.ownCPU, r.ops) }))
 	s.redisCPU = time.Duration(median(runs, func(r loadResult) float64 { return float64(r.redisCPU) / float64(r.ops) }))
+	s.redisOut = median(runs, func(r loadResult) float64 { return float64(r.redisOut) / float64(r.ops) })
 	names := map[string]bool{}
 	for _, r := range runs {
 		for name := range r.calls {

@@ -140,6 +140,24 @@ func (r *benchRedis) stats() redisStats {
 	return s
 }
 
+// bytesSent is how many bytes Redis has sent to all its clients
+// (total_net_output_bytes): what its clients read. The reply that carries
+// the figure is sent after it is taken, so a window read between two
+// calls counts the first call's reply; reply is that reply's size, to
+// take off.
+func (r *benchRedis) bytesSent() (sent, reply int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	text, _ := r.client.Info(ctx, "stats").Result()
+	for line := range strings.Lines(text) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_net_output_bytes:"); ok {
+			sent, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	// RESP's bulk string: $<length>\r\n<text>\r\n
+	return sent, int64(len(text) + len(strconv.Itoa(len(text))) + 5)
+}
+
 // info returns one section of INFO as field: value; empty if Redis does
 // not answer.
 func (r *benchRedis) info(section string) map[string]string {

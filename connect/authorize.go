@@ -4,7 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -46,6 +51,44 @@ type PendingLogin struct {
 	// checked against them.
 	ACRValues string        `json:"acr_values,omitempty"`
 	MaxAge    time.Duration `json:"max_age,omitempty"`
+	// Sent are the optional parameters the request carried, login_hint
+	// masked: none is a secret, and the login's Trace shows them.
+	Sent SentParams `json:"sent,omitempty"`
+}
+
+// SentParams are a request's optional parameters, kept in the cookie of
+// pending logins as one query string: a browser keeps about 4 KB of it,
+// for up to four logins, and JSON objects would take twice the room.
+type SentParams []Param
+
+// MarshalJSON writes the parameters as a query string.
+func (s SentParams) MarshalJSON() ([]byte, error) {
+	q := make([]string, len(s))
+	for i, p := range s {
+		q[i] = url.QueryEscape(p.Name) + "=" + url.QueryEscape(p.Value)
+	}
+	return json.Marshal(strings.Join(q, "&"))
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote, in the same order.
+func (s *SentParams) UnmarshalJSON(b []byte) error {
+	var raw string
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*s = nil
+	for pair := range strings.SplitSeq(raw, "&") {
+		name, value, _ := strings.Cut(pair, "=")
+		n, err1 := url.QueryUnescape(name)
+		v, err2 := url.QueryUnescape(value)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("sent parameters: %w", err)
+		}
+		if n != "" {
+			*s = append(*s, Param{Name: n, Value: v, Masked: n == "login_hint"})
+		}
+	}
+	return nil
 }
 
 // AuthorizationURL builds the URL that sends the browser to CONNECT's login,
@@ -82,9 +125,15 @@ func (c *Client) AuthorizationURL(ctx context.Context, opts AuthOptions) (string
 		optional = append(optional, struct{ name, value string }{"max_age", strconv.Itoa(int(pending.MaxAge.Seconds()))})
 	}
 	for _, o := range optional {
-		if o.value != "" {
-			params = append(params, oauth2.SetAuthURLParam(o.name, o.value))
+		if o.value == "" {
+			continue
 		}
+		params = append(params, oauth2.SetAuthURLParam(o.name, o.value))
+		shown := Param{Name: o.name, Value: o.value}
+		if o.name == "login_hint" {
+			shown.Value, shown.Masked = MaskLoginHint(o.value), true
+		}
+		pending.Sent = append(pending.Sent, shown)
 	}
 	return p.oauth2.AuthCodeURL(pending.State, params...), pending, nil
 }

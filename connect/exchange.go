@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -13,6 +14,9 @@ import (
 type Login struct {
 	Tokens TokenSet
 	Claims Claims
+	// Trace is how the login went over the wire, nothing secret in it;
+	// its Callback is left for the web flow to fill in.
+	Trace Trace
 }
 
 // Exchange redeems an authorization code at the token endpoint, with the
@@ -30,14 +34,17 @@ func (c *Client) Exchange(ctx context.Context, code string, pending PendingLogin
 	if err != nil {
 		return nil, err
 	}
-	tok, err := p.oauth2.Exchange(c.backEndContext(ctx), code, oauth2.VerifierOption(pending.CodeVerifier))
+	trace := Trace{Authorization: c.authorizationTrace(p, pending), Token: c.tokenCall(p, "authorization_code")}
+	started := time.Now()
+	tok, err := p.oauth2.Exchange(c.tracedContext(ctx, &trace.Token), code, oauth2.VerifierOption(pending.CodeVerifier))
 	if err != nil {
 		return nil, classify("exchange code", err)
 	}
+	trace.Token.finish(started, tok)
 	tokens, err := c.tokenSetFrom(tok, strings.Join(c.cfg.Scopes, " "))
 	var claims *Claims
 	if err == nil {
-		claims, err = c.checkLogin(ctx, p, tokens, pending)
+		claims, trace.Checks, err = c.checkLogin(ctx, p, tokens, pending)
 	}
 	if err != nil {
 		// Tokens we will not use must not stay valid at CONNECT; the
@@ -45,31 +52,29 @@ func (c *Client) Exchange(ctx context.Context, code string, pending PendingLogin
 		_ = c.RevokeTokens(ctx, tokens)
 		return nil, fmt.Errorf("exchange code: %w", err)
 	}
-	return &Login{Tokens: tokens, Claims: *claims}, nil
+	return &Login{Tokens: tokens, Claims: *claims, Trace: trace}, nil
 }
 
 // checkLogin checks a code exchange's answer: an ID token, for openid, that
 // passes every check against what the request asked and is bound to the
-// access token by at_hash when it has one.
-func (c *Client) checkLogin(ctx context.Context, p *provider, tokens TokenSet, pending PendingLogin) (*Claims, error) {
+// access token by at_hash when it has one. It returns the checks made,
+// for the trace.
+func (c *Client) checkLogin(ctx context.Context, p *provider, tokens TokenSet, pending PendingLogin) (*Claims, []Check, error) {
 	if tokens.IDToken == "" {
-		return nil, ErrIDTokenMissing
+		return nil, nil, ErrIDTokenMissing
 	}
 	if missing := scopeMissing([]string{"openid"}, tokens.Scope); len(missing) > 0 {
-		return nil, fmt.Errorf("%w: granted scope %q lacks openid", ErrBadResponse, tokens.Scope)
+		return nil, nil, fmt.Errorf("%w: granted scope %q lacks openid", ErrBadResponse, tokens.Scope)
 	}
-	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, fromTokenEndpoint, Expectations{
-		Nonce:  pending.Nonce,
-		ACR:    pending.ACRValues,
-		MaxAge: pending.MaxAge,
-	})
+	want := Expectations{Nonce: pending.Nonce, ACR: pending.ACRValues, MaxAge: pending.MaxAge}
+	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, fromTokenEndpoint, want)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkAccessTokenHash(idToken, tokens.AccessToken); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return claims, nil
+	return claims, c.idTokenChecks(tokens.IDToken, claims, idToken, want), nil
 }
 
 // MissingScopes returns the scopes the client asked for that CONNECT did not

@@ -3,6 +3,7 @@ package connect
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -21,6 +22,8 @@ func NeedsRefresh(t TokenSet, now time.Time, margin time.Duration) bool {
 type Refreshed struct {
 	Tokens TokenSet
 	Claims *Claims // nil when the response had no ID token
+	// Trace is how the refresh went over the wire, nothing secret in it.
+	Trace Trace
 }
 
 // Refresh trades the refresh token for new tokens. CONNECT rotates refresh
@@ -46,13 +49,20 @@ func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) 
 	}
 	// An expired token makes x/oauth2 refresh at once; it never sends the
 	// access token anywhere.
-	source := p.oauth2.TokenSource(c.backEndContext(ctx), &oauth2.Token{
+	trace := Trace{Token: c.tokenCall(p, "refresh_token")}
+	source := p.oauth2.TokenSource(c.tracedContext(ctx, &trace.Token), &oauth2.Token{
 		RefreshToken: current.RefreshToken,
 		Expiry:       time.Unix(1, 0),
 	})
+	started := time.Now()
 	tok, err := source.Token()
 	if err != nil {
 		return nil, classify("refresh tokens", err)
+	}
+	trace.Token.finish(started, tok)
+	if tok.RefreshToken == current.RefreshToken {
+		// x/oauth2 kept the one it sent: the answer had none.
+		trace.Token.Tokens = slices.DeleteFunc(trace.Token.Tokens, func(t TokenLength) bool { return t.Name == "refresh_token" })
 	}
 	tokens, err := c.tokenSetFrom(tok, current.Scope)
 	var refreshed *Refreshed
@@ -63,6 +73,8 @@ func (c *Client) Refresh(ctx context.Context, current TokenSet, session Claims) 
 		_ = c.RevokeTokens(ctx, broughtBy(tok, current))
 		return nil, fmt.Errorf("refresh tokens: %w", err)
 	}
+	trace.Checks = refreshed.Trace.Checks
+	refreshed.Trace = trace
 	return refreshed, nil
 }
 
@@ -86,12 +98,13 @@ func (c *Client) checkRefresh(ctx context.Context, p *provider, tokens, current 
 		tokens.IDToken = current.IDToken // keep one for id_token_hint at logout
 		return &Refreshed{Tokens: tokens}, nil
 	}
-	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, fromTokenEndpoint, Expectations{Previous: &session})
+	want := Expectations{Previous: &session}
+	claims, idToken, err := c.verifyIDToken(ctx, p, tokens.IDToken, fromTokenEndpoint, want)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkAccessTokenHash(idToken, tokens.AccessToken); err != nil {
 		return nil, err
 	}
-	return &Refreshed{Tokens: tokens, Claims: claims}, nil
+	return &Refreshed{Tokens: tokens, Claims: claims, Trace: Trace{Checks: c.idTokenChecks(tokens.IDToken, claims, idToken, want)}}, nil
 }

@@ -3,7 +3,9 @@ package connectweb
 import (
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/telenordigital/connect-web-sample/connect"
@@ -94,8 +96,9 @@ func (web *Web) Callback() http.Handler {
 		if missing := web.opts.Connect.MissingScopes(login.Tokens); len(missing) > 0 {
 			web.log(r.Context(), slog.LevelInfo, "CONNECT granted fewer scopes than requested", "missing", missing)
 		}
+		login.Trace.Callback = callbackTrace(q)
 		replaced, err := web.opts.Sessions.LogIn(r.Context(), store.NewLogin{
-			Claims: login.Claims, Tokens: login.Tokens, At: web.opts.Now(), Device: deviceOf(r.UserAgent()),
+			Claims: login.Claims, Tokens: login.Tokens, At: web.opts.Now(), Device: deviceOf(r.UserAgent()), Trace: &login.Trace,
 		})
 		if err != nil {
 			// Neither the new tokens nor the replaced ones are kept anywhere now.
@@ -119,6 +122,14 @@ func (web *Web) Callback() http.Handler {
 		http.Redirect(w, r, tx.ReturnTo, http.StatusSeeOther)
 		return nil
 	})
+}
+
+// callbackTrace is what came back to the redirect URI, for the login's
+// trace: the names of the parameters, the code's length, and that the
+// state matched (it did, or there would be no login to trace).
+func callbackTrace(q url.Values) *connect.CallbackTrace {
+	names := slices.Sorted(maps.Keys(q))
+	return &connect.CallbackTrace{Params: names, CodeLength: len(q.Get("code")), StateMatched: true, Issuer: q.Get("iss")}
 }
 
 // noPendingLogin answers a callback whose state matches no login of this

@@ -74,6 +74,8 @@ func (web *Web) freshTokens(r *http.Request, rq store.Refresh) (store.TokenRecor
 		return store.TokenRecord{}, store.ErrGrantEnded
 	}
 	rq.Margin, rq.Revoke = web.opts.RefreshMargin, web.RevokeTokens
+	var trace *connect.Trace
+	rq.Trace = func() *connect.Trace { return trace }
 	rq.Grant = func(ctx context.Context, current connect.TokenSet) (connect.TokenSet, error) {
 		// A new ID token must name the same user as the one it replaces
 		// (OIDC Core 12.2): the one in the record, verified when it came.
@@ -86,6 +88,7 @@ func (web *Web) freshTokens(r *http.Request, rq store.Refresh) (store.TokenRecor
 		if err != nil {
 			return connect.TokenSet{}, err
 		}
+		trace = &refreshed.Trace
 		return refreshed.Tokens, nil
 	}
 	return web.opts.Sessions.FreshTokens(r.Context(), rq)

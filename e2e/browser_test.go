@@ -271,6 +271,16 @@ func (b *browser) screenshot(ctx context.Context, name string) error {
 	return os.WriteFile(filepath.Join(b.dir, name), png, 0o644)
 }
 
+// screenshotOf saves one element of the page, such as a section, as a
+// PNG: what a reader of the docs should look at, without the page around it.
+func (b *browser) screenshotOf(ctx context.Context, sel chromedp.CSS, name string) error {
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(sel, chromedp.NodeVisible))
+	if err != nil {
+		return fmt.Errorf("screenshot of %v: %w", sel, err)
+	}
+	return os.WriteFile(filepath.Join(b.dir, name), png, 0o644)
+}
+
 // clickButton checks that the element sel is visible and says label, as
 // a person reads it before clicking, then clicks it and waits for the page
 // it leads to (after any redirects) to load.

@@ -62,6 +62,7 @@ const (
 	staySignedIn   = chromedp.CSS(`#stay-signed-in`)
 	passwordField  = chromedp.CSS(`#password`)
 	standInLogin   = chromedp.CSS(`button[name="action"][value="login"]`)
+	loginTrace     = chromedp.CSS(`#login-trace`)
 )
 
 // TestBrowserWalkthrough logs in, looks at every page, refreshes, steps
@@ -293,6 +294,14 @@ func TestBrowserWalkthrough(t *testing.T) {
 		return errors.New("the browser holds no session cookie for the app")
 	})
 
+	b.step(t, "05-login-trace", "steps 5 to 11: the session page shows the login step by step, nothing secret in it", func(ctx context.Context) error {
+		if err := seeText(ctx, loginTrace, "Your login, step by step", "Authorization request", "state: random, 43 characters",
+			"Callback", "Token request", "grant_type=authorization_code", "ID token checks", "nonce: the one sent", "No refresh yet"); err != nil {
+			return err
+		}
+		return b.screenshotOf(ctx, loginTrace, "05-login-trace-section.png")
+	})
+
 	b.step(t, "06-session-refreshed", "step 10: Refresh now gets new tokens", func(ctx context.Context) error {
 		if err := clickButton(ctx, refreshButton, "Refresh now"); err != nil {
 			return err
@@ -311,6 +320,14 @@ func TestBrowserWalkthrough(t *testing.T) {
 			return fmt.Errorf("Refreshes so far shows %q, want 1 and the time", text)
 		}
 		return nil
+	})
+
+	b.step(t, "06-login-trace-refreshed", "step 10: after Refresh now, the login's steps show the refresh too", func(ctx context.Context) error {
+		if err := seeText(ctx, loginTrace, "grant_type=authorization_code", "The latest refresh", "grant_type=refresh_token",
+			"iss, sub and aud: the same as the session's"); err != nil {
+			return err
+		}
+		return b.screenshotOf(ctx, loginTrace, "06-login-trace-refreshed-section.png")
 	})
 
 	// A step-up, for whoever is logged in: the sensitive page first says

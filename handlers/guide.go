@@ -86,6 +86,7 @@ var guideSteps = []guideStep{
 		Links: []guideLink{
 			{Label: "guide.5.link.1", Path: "/protected"},
 			{Label: "guide.5.link.2", Path: "/"},
+			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
 		Files: []string{"handlers/middleware.go", "connectweb/login.go", "connect/authorize.go", "store/transaction.go"},
 		Beyond: []beyondGuide{
@@ -104,6 +105,7 @@ var guideSteps = []guideStep{
 		Number: 6,
 		Links: []guideLink{
 			{Label: "guide.6.link.1", Path: "/profile#scopes"},
+			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
 		Files: []string{"handlers/scopes.go", "config/config.go"},
 	},
@@ -111,6 +113,7 @@ var guideSteps = []guideStep{
 		Number: 7,
 		Links: []guideLink{
 			{Label: "guide.7.link.1", Path: "/protected"},
+			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
 		Files: []string{"connectweb/callback.go", "store/transaction.go"},
 	},
@@ -119,6 +122,7 @@ var guideSteps = []guideStep{
 		Links: []guideLink{
 			{Label: "guide.8.link.1", Path: "/login?prompt=none&return_to=/protected"},
 			{Label: "guide.8.link.2", Path: "/"},
+			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
 		Files: []string{"connectweb/callback.go", "handlers/errors.go"},
 	},
@@ -126,6 +130,7 @@ var guideSteps = []guideStep{
 		Number: 9,
 		Links: []guideLink{
 			{Label: "guide.9.link.1", Path: "/session"},
+			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
 		Files: []string{"connect/exchange.go", "connect/tokens.go", "store/tokens.go"},
 	},
@@ -135,6 +140,7 @@ var guideSteps = []guideStep{
 			{Label: "guide.10.link.1", Path: "/profile"},
 			{Label: "guide.10.link.2", Path: "/session#api"},
 			{Label: "guide.10.link.3", Path: "/session#refresh"},
+			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
 		Files: []string{"handlers/profile.go", "connect/userinfo.go", "handlers/api.go", "connect/accesstoken.go", "store/refresh.go", "connect/refresh.go"},
 	},
@@ -143,6 +149,7 @@ var guideSteps = []guideStep{
 		Links: []guideLink{
 			{Label: "guide.11.link.1", Path: "/protected"},
 			{Label: "guide.11.link.2", Path: "/session#claims"},
+			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
 		Files: []string{"connect/idtoken.go", "connectweb/callback.go", "store/sessions.go"},
 		Beyond: []beyondGuide{

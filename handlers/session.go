@@ -13,12 +13,17 @@ import (
 // learn from. It shows facts about the tokens (expiry, scope, refreshes)
 // and the decoded ID token claims, never a token itself. With ?api=ask it
 // also sends the access token to /api/me's validation and shows the
-// answer: only when asked, since that may cost a call to CONNECT.
+// answer: only when asked, since that may cost a call to CONNECT. It is
+// the one page that reads the session's login trace.
 func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 	u := connectweb.CurrentUser(r)
 	// Read as a page that uses them would: refreshed when due, so the
 	// page shows a refresh as it happens.
 	rec, err := app.web.Tokens(r)
+	if err != nil {
+		return err
+	}
+	trace, err := app.loginTrace(r.Context(), translatorFor(langOf(r.Context())))
 	if err != nil {
 		return err
 	}
@@ -37,6 +42,7 @@ func (app *App) handleSession(w http.ResponseWriter, r *http.Request) error {
 		LoggedInAt:      u.LoggedInAt,
 		Persistent:      u.PersistentCookie(),
 		API:             app.demoAPI(r, rec.Tokens.AccessToken, r.URL.Query().Get("api") == "ask"),
+		Trace:           trace,
 	})
 	return nil
 }
@@ -68,6 +74,9 @@ type sessionPage struct {
 	API        apiDemo
 	LoggedInAt time.Time
 	Persistent bool
+	// Trace is "Your login, step by step": how the login and the latest
+	// refresh went over the wire, nothing secret in it.
+	Trace traceView
 }
 
 // newestClaims are the claims of the newest ID token, the one the record

@@ -35,13 +35,15 @@ func (st *sessionStore) DeleteCtx(ctx context.Context, token string) error {
 }
 
 // endScript ends a session unless it has ended already: it deletes the
-// session and its token record, leaves the tombstone, and returns what
-// they held (so the caller can revoke the tokens and tidy the index, or
-// move them, rotation.go) and the session's remaining lifetime.
+// session, its token record and its login's trace, leaves the tombstone,
+// and returns what the first two held (so the caller can revoke the
+// tokens and tidy the index, or move them, rotation.go) and the session's
+// remaining lifetime. The trace is not returned: a logout has no use for
+// it, and a session moved to a new secret goes on without one.
 var endScript = sessionScript(`
 if redis.call("EXISTS", ended) == 1 then return false end
 local held = {redis.call("GET", session), redis.call("GET", tokens), redis.call("PTTL", session)}
-redis.call("DEL", session, tokens)
+redis.call("DEL", session, tokens, trace)
 redis.call("SET", ended, "1", "PX", ARGV[1])
 return held`)
 

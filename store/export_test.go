@@ -20,3 +20,11 @@ func (s *Sessions) SetTombstoneTTLForTest(d time.Duration) { s.store.tombstoneTT
 
 // TouchStepForTest is how often an unchanged session is saved.
 func (s *Sessions) TouchStepForTest() time.Duration { return s.touchStep }
+
+// TraceKeyForTest is the Redis key of the trace of token's session.
+func (s *Sessions) TraceKeyForTest(token string) string {
+	return s.keys.trace(s.secrets.current().hashedName("session", token))
+}
+
+// MaxTraceSizeForTest is the most a session's sealed trace may weigh.
+const MaxTraceSizeForTest = maxTraceSize

@@ -8,16 +8,18 @@ import (
 )
 
 // keyLayout names every key the store writes (docs/redis.md shows them).
-// A session is two keys named by the keyed hash of its token: its scs
-// data, which a page view reads with one GET, and its token record, read
-// only by pages that call CONNECT. The braces make that hash a Redis
-// Cluster hash tag, so both keys, the tombstone and the refresh lock share
-// a slot, and one script may touch them together. Each value is sealed
+// A session is three keys named by the keyed hash of its token: its scs
+// data, which a page view reads with one GET, its token record, read
+// only by pages that call CONNECT, and the trace of its login (trace.go),
+// read only by /session. The braces make that hash a Redis Cluster hash
+// tag, so these keys, the tombstone and the refresh lock share a slot,
+// and one script may touch them together. Each value is sealed
 // bound to its key's name, so it opens nowhere else.
 type keyLayout struct{ prefix string }
 
 func (k keyLayout) session(h string) string        { return k.prefix + "session:{" + h + "}" }
 func (k keyLayout) tokens(h string) string         { return k.prefix + "tokens:{" + h + "}" }
+func (k keyLayout) trace(h string) string          { return k.prefix + "trace:{" + h + "}" }
 func (k keyLayout) ended(h string) string          { return k.prefix + "ended:{" + h + "}" }
 func (k keyLayout) refreshLock(h string) string    { return k.prefix + "refresh-lock:{" + h + "}" }
 func (k keyLayout) bySID(h string) string          { return k.prefix + "sid:" + h }
@@ -30,14 +32,14 @@ func (k keyLayout) userInfo(h string) string       { return k.prefix + "userinfo
 
 // sessionKeys are the keys of one session that its scripts (commitScript,
 // endScript) touch together, all in one Cluster slot.
-type sessionKeys struct{ session, ended, tokens string }
+type sessionKeys struct{ session, ended, tokens, trace string }
 
 func (k keyLayout) ofSession(h string) sessionKeys {
-	return sessionKeys{session: k.session(h), ended: k.ended(h), tokens: k.tokens(h)}
+	return sessionKeys{session: k.session(h), ended: k.ended(h), tokens: k.tokens(h), trace: k.trace(h)}
 }
 
 // list is the order in which the scripts get the keys, as KEYS.
-func (k sessionKeys) list() []string { return []string{k.session, k.ended, k.tokens} }
+func (k sessionKeys) list() []string { return []string{k.session, k.ended, k.tokens, k.trace} }
 
 // newScript is a Lua script whose KEYS have names. names (a keys type's
 // list, applied to a value that holds its own field names) say what
@@ -54,5 +56,5 @@ func newScript(names []string, body string) *redis.Script {
 
 // sessionScript is a script over a session's keys, by name.
 func sessionScript(body string) *redis.Script {
-	return newScript(sessionKeys{session: "session", ended: "ended", tokens: "tokens"}.list(), body)
+	return newScript(sessionKeys{session: "session", ended: "ended", tokens: "tokens", trace: "trace"}.list(), body)
 }

@@ -60,12 +60,14 @@ func (st *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 }
 
 // commitScript writes a session unless it has been ended, with its token
-// record when given (a move, rotation.go), else moving that one's expiry.
+// record when given (a move, rotation.go), else moving that one's expiry;
+// its login's trace expires with it.
 var commitScript = sessionScript(`
 if redis.call("EXISTS", ended) == 1 then return 0 end
 redis.call("SET", session, ARGV[1], "PX", ARGV[2])
 if ARGV[3] ~= "" then redis.call("SET", tokens, ARGV[3], "PX", ARGV[2])
 else redis.call("PEXPIRE", tokens, ARGV[2]) end
+redis.call("PEXPIRE", trace, ARGV[2])
 return 1`)
 
 func (st *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, deadline time.Time) error {

@@ -59,6 +59,10 @@ type Refresh struct {
 	// Rejected is an access token CONNECT just answered 401 to; a record
 	// that still holds it must be refreshed.
 	Rejected string
+	// Trace, when set, gives the trace of Grant's last call
+	// (connect.Refreshed.Trace); once its tokens are stored, it becomes
+	// the session's latest refresh on the session page.
+	Trace func() *connect.Trace
 }
 
 // FreshTokens returns this request's session's tokens, refreshed first if
@@ -129,7 +133,20 @@ func (s *Sessions) refreshLocked(ctx context.Context, rq Refresh, seen TokenReco
 		return s.refreshNotStored(ctx, rq, current, next, err)
 	}
 	next.Version = current.Version + 1
+	s.traceRefresh(ctx, rq)
 	return next, nil
+}
+
+// traceRefresh keeps the trace of a refresh whose tokens were stored. A
+// trace that cannot be written is no reason to fail a page: the tokens
+// are what counts, and the session page says when it has no trace.
+func (s *Sessions) traceRefresh(ctx context.Context, rq Refresh) {
+	if rq.Trace == nil {
+		return
+	}
+	if t := rq.Trace(); t != nil {
+		_ = s.recordRefresh(ctx, *t)
+	}
 }
 
 // refreshNotStored handles new tokens that could not be stored. What to do
@@ -156,6 +173,7 @@ func (s *Sessions) refreshNotStored(ctx context.Context, rq Refresh, current, ne
 	case latest.Version == current.Version:
 		if stored, err := s.ReplaceTokens(ctx, current.Version, next); err == nil && stored {
 			next.Version = current.Version + 1
+			s.traceRefresh(ctx, rq)
 			return next, nil
 		}
 		return latest, errors.Join(writeErr, errors.New("new tokens could not be stored"))

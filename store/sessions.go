@@ -177,6 +177,9 @@ type NewLogin struct {
 	Tokens connect.TokenSet
 	At     time.Time
 	Device Device
+	// Trace is how the login went (connect.Login.Trace), kept for the
+	// session page; nil keeps none.
+	Trace *connect.Trace
 }
 
 // LogIn starts the session of a user who has just logged in: it stores the
@@ -195,6 +198,11 @@ func (s *Sessions) LogIn(ctx context.Context, login NewLogin) (replaced connect.
 		return replaced, err
 	}
 	h, _ := s.current(ctx)
+	if login.Trace != nil {
+		if err := s.putTrace(ctx, h, LoginTrace{Login: *login.Trace}, s.newTokensTTL, false); err != nil {
+			return replaced, err
+		}
+	}
 	if err := s.index.add(ctx, login.Claims.SessionID, login.Claims.Subject, h); err != nil {
 		return replaced, err
 	}

@@ -187,3 +187,44 @@ func TestLoginTransactionsSurviveASecretRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestFourTracedLoginsFitTheCookie: each pending login also carries the
+// optional parameters its request sent (PendingLogin.Sent, for the
+// login's trace), and four of them, with real-sized secrets, every
+// optional parameter and a longish return path, still fit in one cookie.
+func TestFourTracedLoginsFitTheCookie(t *testing.T) {
+	now := time.Now()
+	lt := newTransactions(t, &now)
+	b := &browser{cookies: map[string]*http.Cookie{}}
+	random := strings.Repeat("x", 43) // randomValue's and the verifier's length
+	for i := range maxPendingLogins {
+		tx := LoginTransaction{
+			PendingLogin: connect.PendingLogin{
+				State: random[:42] + string(rune('a'+i)), Nonce: random, CodeVerifier: random, ACRValues: "2", MaxAge: 5 * time.Minute,
+				Sent: []connect.Param{
+					{Name: "prompt", Value: "login"}, {Name: "acr_values", Value: "2"}, {Name: "ui_locales", Value: "nb en"},
+					{Name: "login_hint", Value: connect.MaskLoginHint("kari.nordmann@example.com"), Masked: true}, {Name: "max_age", Value: "300"},
+				},
+			},
+			ReturnTo: "/profile?tab=scopes#email", StepUp: true, Subject: "310000001234567",
+		}
+		w := httptest.NewRecorder()
+		if err := lt.Save(w, b.request(), tx); err != nil {
+			t.Fatal(err)
+		}
+		b.keep(w)
+	}
+	c := b.cookies["connect_login"]
+	if c == nil {
+		t.Fatal("no login cookie")
+	}
+	if n := len(c.Name) + 1 + len(c.Value); n > 4000 {
+		t.Errorf("the cookie of 4 pending logins is %d bytes, want at most 4000 (browsers keep about 4096)", n)
+	} else {
+		t.Logf("the cookie of 4 pending logins is %d bytes", n)
+	}
+	tx, err := lt.Take(httptest.NewRecorder(), b.request(), random[:42]+"a")
+	if err != nil || len(tx.Sent) != 5 || tx.Sent[3] != (connect.Param{Name: "login_hint", Value: "k***@example.com", Masked: true}) || tx.Sent[2].Value != "nb en" {
+		t.Errorf("the first login: %v, parameters sent %+v; want it kept whole, the hint masked", err, tx.Sent)
+	}
+}
