@@ -306,11 +306,6 @@ func isConnectHost(host string) bool {
 	return false
 }
 
-// backEndContext hands our HTTP client to x/oauth2 and go-oidc for one call.
-func (c *Client) backEndContext(ctx context.Context) context.Context {
-	return oidc.ClientContext(context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient), c.cfg.HTTPClient)
-}
-
 func containsScope(scopes []string, want string) bool {
 	for _, s := range scopes {
 		for _, f := range strings.Fields(s) {

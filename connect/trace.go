@@ -178,9 +178,9 @@ func stringExtra(tok *oauth2.Token, name string) string {
 	return s
 }
 
-// tracedContext is backEndContext for one token request whose answer's
-// HTTP status goes into call. x/oauth2 keeps the status of an answer it
-// accepts to itself.
+// tracedContext hands our HTTP client to x/oauth2 and go-oidc for one
+// token request, with the answer's HTTP status going into call: x/oauth2
+// keeps the status of an answer it accepts to itself.
 func (c *Client) tracedContext(ctx context.Context, call *TokenCall) context.Context {
 	hc := *c.cfg.HTTPClient
 	next := hc.Transport

@@ -45,9 +45,13 @@ func requestID(ctx context.Context) string {
 // choice, so they are clipped (logvalues.go), and logged here only.
 func (app *App) observeRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := &requestInfo{id: newRequestID()}
+		// One allocation for both: this runs on every request.
+		seen := &struct {
+			requestInfo
+			statusRecorder
+		}{requestInfo{id: newRequestID()}, statusRecorder{ResponseWriter: w, status: http.StatusOK}}
+		info, rec := &seen.requestInfo, &seen.statusRecorder
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, info))
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
 		took := time.Since(start)

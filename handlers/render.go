@@ -33,7 +33,7 @@ func parseTemplates() (templateCache, error) {
 	}
 	// Norwegian pages give times in Norway's time.
 	if _, err := norwegianTime(); err != nil {
-		return nil, fmt.Errorf("Norway's time zone: %w", err)
+		return nil, fmt.Errorf("the time zone of Norway: %w", err)
 	}
 	cache := templateCache{}
 	for lang := range catalogues {

@@ -16,6 +16,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 )
 
 // Secrets are the keys derived from SESSION_SECRET and, during a rotation,
@@ -33,6 +35,10 @@ type keyring struct {
 	cookieBlock []byte // encrypts them (AES-256)
 	names       []byte // keys the hashes in Redis key names (HMAC-SHA256)
 	sealer             // encrypts values in Redis (AES-256-GCM)
+	// nameMACs are HMACs keyed with names, reused: every page view names
+	// its session, and a new HMAC costs two SHA-256 blocks and five
+	// allocations before it hashes anything.
+	nameMACs *sync.Pool
 }
 
 // NewSecrets derives the keys of the current secret and, if it is not
@@ -67,6 +73,7 @@ func deriveKeyring(secret []byte) (keyring, error) {
 		cookieBlock: derive("cookie block"),
 		names:       derive("redis key names"),
 	}
+	k.nameMACs = &sync.Pool{New: func() any { return hmac.New(sha256.New, k.names) }}
 	var err error
 	if k.sealer, err = newSealer(derive("values at rest")); err != nil {
 		return keyring{}, fmt.Errorf("store: derive keys: %w", err)
@@ -83,11 +90,14 @@ func (s *Secrets) current() keyring { return s.rings[0] }
 // without the secret can compute it from the value, nor the value from
 // it; 128 bits of it are plenty to tell sessions apart.
 func (k keyring) hashedName(kind, value string) string {
-	mac := hmac.New(sha256.New, k.names)
+	mac := k.nameMACs.Get().(hash.Hash)
+	defer k.nameMACs.Put(mac)
+	mac.Reset()
 	mac.Write([]byte(kind))
 	mac.Write([]byte{0})
 	mac.Write([]byte(value))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(sum[:0])[:16])
 }
 
 // open decrypts a value sealed with any of the secrets.
