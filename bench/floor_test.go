@@ -28,14 +28,16 @@ func BenchmarkVersusFloor(b *testing.B) {
 		}
 
 		tokenCalls := env.app.standIn.Count("token")
-		var floorRuns, appRuns []loadResult
+		var floorRuns, appRuns, homeRuns []loadResult
 		for range s.rounds {
 			floorRuns = append(floorRuns, loadPage(b, floor.process, env.redis, floor.baseURL+"/", nil, s))
 			appRuns = append(appRuns, loadPage(b, env.app.process, env.redis, env.app.baseURL+"/protected", v.cookies(), s))
+			// The anonymous home page: no cookie, so no session and no Redis.
+			homeRuns = append(homeRuns, loadPage(b, env.app.process, env.redis, env.app.baseURL+"/", nil, s))
 		}
 		tokenCalls = env.app.standIn.Count("token") - tokenCalls
 
-		f, a := summarize(floorRuns), summarize(appRuns)
+		f, a, h := summarize(floorRuns), summarize(appRuns), summarize(homeRuns)
 		rate, p99 := a.perSecond/f.perSecond, float64(a.p99)/float64(f.p99)
 		results.set(partVersusFloor,
 			row{"page: the floor's is as long as `/protected`'s", bytesOf(int64(len(page))), ""},
@@ -51,6 +53,10 @@ func BenchmarkVersusFloor(b *testing.B) {
 			row{"Redis commands per view, `/protected`", a.commandsPerOp(), "1 (2 when the idle timeout moves)"},
 			row{"Redis bytes read per view (what Redis sent): floor · `/protected`", fmt.Sprintf("%.0f B · %.0f B", f.redisOut, a.redisOut), ""},
 			row{"token-endpoint calls during the `/protected` runs", fmt.Sprint(tokenCalls), "0"},
+			row{"req/s: floor · anonymous `/`",
+				fmt.Sprintf("%s · %s = **%s × floor**", perSecond(f.perSecond), perSecond(h.perSecond), ratio(h.perSecond/f.perSecond)), "≥ 0.8 × floor"},
+			row{"server CPU per request: anonymous `/`", duration(h.serverCPU), ""},
+			row{"Redis commands per view, anonymous `/`", h.commandsPerOp(), "0"},
 		)
 		if tokenCalls != 0 {
 			b.Errorf("the app called the token endpoint %d times during the /protected runs, with a fresh access token; want 0", tokenCalls)
@@ -59,6 +65,7 @@ func BenchmarkVersusFloor(b *testing.B) {
 			{f.perSecond, "floor-req/s"}, {a.perSecond, "req/s"}, {rate, "x-floor-req/s"},
 			{float64(a.p99.Nanoseconds()), "p99-ns"}, {p99, "x-floor-p99"},
 			{float64(a.serverCPU.Nanoseconds()), "app-cpu-ns/req"},
+			{h.perSecond / f.perSecond, "x-floor-home-req/s"},
 		}
 	})
 }
