@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -168,11 +169,21 @@ func (s *Sessions) sealTrace(plain []byte, key string) ([]byte, bool) {
 // 1 KB deflated.
 func deflate(plain []byte) []byte {
 	var b bytes.Buffer
-	w, _ := flate.NewWriter(&b, flate.BestCompression) // fails only for a bad level
+	w := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(w)
+	w.Reset(&b)
 	w.Write(plain)
 	w.Close()
 	return b.Bytes()
 }
+
+// deflaters are reused: a new flate.Writer allocates some 600 KB of
+// tables, which cost a login more CPU than everything else the app does
+// for it (bench/README.md).
+var deflaters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestCompression) // fails only for a bad level
+	return w
+}}
 
 // maxTraceValue is the longest value (an endpoint, a scope, a claim) a
 // trimmed trace keeps whole.
