@@ -18,9 +18,13 @@ import (
 //
 // The order matters. First the state is matched to a login this browser
 // started, and that login is consumed, so a replayed callback finds
-// nothing. Only then is the code exchanged (once, at once), the ID token
-// checked, and the session created, under a new session token. Each
-// outcome is counted where it is decided.
+// nothing. Then the state is claimed in Redis, so that of two requests of
+// one callback (a double click) only the first exchanges the code and the
+// second follows its outcome. Only then is the code exchanged (once, at
+// once), the ID token checked, and what the app itself demands of the
+// login (the step-up's user, an ended device's fresh authentication, the
+// level of assurance's floor) before the session is created, under a new
+// session token. Each outcome is counted where it is decided.
 func (web *Web) Callback() http.Handler {
 	return web.handle(func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
