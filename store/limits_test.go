@@ -107,7 +107,7 @@ func TestKeptUserInfoHoldsItsOwnLimit(t *testing.T) {
 	} {
 		t.Run("kept, persisted, and gone "+tc.name, func(t *testing.T) {
 			ahead.Store(0)
-			if _, err := s.KeepUserInfo(ctx, info, tc.tokenExpiry); err != nil {
+			if _, err := s.KeepUserInfo(ctx, info, "openid", tc.tokenExpiry); err != nil {
 				t.Fatal(err)
 			}
 			if _, found, _ := s.KeptUserInfo(ctx); !found {

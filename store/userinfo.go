@@ -21,8 +21,11 @@ const MaxUserInfoAge = time.Minute
 type KeptUserInfo struct {
 	Info      *connect.UserInfo `json:"info"`
 	FetchedAt time.Time         `json:"fetched_at"`
+	// Scope is what the access token it was fetched with was granted.
+	Scope string `json:"scope,omitempty"`
 	// Until is when it stops being shown: MaxUserInfoAge after it was
-	// fetched, or the access token's expiry, whichever is first. It is
+	// fetched, or the notAfter its keeper gave (the access token's
+	// expiry, or when it falls due for refresh), whichever is first. It is
 	// sealed with the answer, so Redis's expiry is not the only control.
 	Until time.Time `json:"until"`
 }
@@ -64,13 +67,14 @@ func (s *Sessions) KeptUserInfo(ctx context.Context) (*KeptUserInfo, bool, error
 	return &kept, true, nil
 }
 
-// KeepUserInfo keeps info, fetched now with an access token that expires
-// at tokenExpiry, for at most MaxUserInfoAge.
-func (s *Sessions) KeepUserInfo(ctx context.Context, info *connect.UserInfo, tokenExpiry time.Time) (*KeptUserInfo, error) {
+// KeepUserInfo keeps info, fetched now with an access token granted
+// scope, for at most MaxUserInfoAge and not after notAfter (at the latest
+// the token's expiry).
+func (s *Sessions) KeepUserInfo(ctx context.Context, info *connect.UserInfo, scope string, notAfter time.Time) (*KeptUserInfo, error) {
 	now := s.now()
-	kept := &KeptUserInfo{Info: info, FetchedAt: now, Until: now.Add(MaxUserInfoAge)}
-	if !tokenExpiry.IsZero() && tokenExpiry.Before(kept.Until) {
-		kept.Until = tokenExpiry
+	kept := &KeptUserInfo{Info: info, FetchedAt: now, Scope: scope, Until: now.Add(MaxUserInfoAge)}
+	if !notAfter.IsZero() && notAfter.Before(kept.Until) {
+		kept.Until = notAfter
 	}
 	ttl := kept.Until.Sub(now)
 	if ttl <= 0 {
