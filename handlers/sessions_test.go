@@ -113,6 +113,9 @@ func TestSessionsAndDevices(t *testing.T) {
 		}
 	})
 	t.Run("log out all other devices", func(t *testing.T) {
+		// A phone of its own: the one ended above must authenticate afresh
+		// (TestAnEndedDeviceMustAuthenticateAgain), which is not this test's.
+		phone := newBrowserAs(t, safariOnIPhone)
 		phone.logInAs(site, "/protected", ola, true)
 		desk := newBrowserAs(t, edgeOnWindows)
 		desk.logInAs(site, "/protected", ola, true)
