@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
 	// Norwegian pages give times in Norway's time: the zone's rules are
 	// part of the binary, as the container image has no zoneinfo.
 	_ "time/tzdata"
@@ -57,7 +58,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	logger := newLogger(cfg, stderr)
 	for _, warning := range cfg.Warnings() {
-		logger.Warn(warning.String())
+		logger.Warn(handlers.InEnglish(warning.Key, warning.Args...))
 	}
 
 	// Counted from the start, served only on METRICS_LISTEN (if set).

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telenordigital/connect-web-sample/connectweb"
 	"github.com/telenordigital/connect-web-sample/localconnect"
 	"github.com/telenordigital/connect-web-sample/store"
 )
@@ -277,18 +278,18 @@ func (c *Config) IssuerURL() string {
 }
 
 // RedirectURL is the redirect URI to register at CONNECT.
-func (c *Config) RedirectURL() string { return c.BaseURL.String() + "/connect/oauth2callback" }
+func (c *Config) RedirectURL() string { return c.BaseURL.String() + connectweb.DefaultPaths.Callback }
 
 // PostLogoutRedirectURL is the post-logout redirect URI SSO clients
 // register at CONNECT.
 func (c *Config) PostLogoutRedirectURL() string {
-	return c.BaseURL.String() + "/connect/logoutcallback"
+	return c.BaseURL.String() + connectweb.DefaultPaths.LogoutCallback
 }
 
 // BackchannelLogoutURL is the back-channel logout URI to register at
 // CONNECT.
 func (c *Config) BackchannelLogoutURL() string {
-	return c.BaseURL.String() + "/connect/backchannellogout"
+	return c.BaseURL.String() + connectweb.DefaultPaths.BackchannelLogout
 }
 
 // SecureCookies reports whether cookies get the Secure flag: browsers
@@ -301,33 +302,11 @@ func (c *Config) Confidential() bool { return c.ClientSecret != "" }
 
 // Warning is a setting that is fine for a local run but not for
 // production. It is a message key with its values, so that /setup says it
-// in the visitor's language (the key is the app's, in
-// handlers/locales/*.toml); String says it in English, for the start-up log.
+// in the visitor's language and the start-up log in English, both from
+// the app's message files (handlers/locales/*.toml).
 type Warning struct {
 	Key  string
 	Args []any
-}
-
-// warningTexts are the warnings in English, one sentence each. The app's
-// en.toml holds the same texts under the same keys, which TestWarnings
-// checks.
-var warningTexts = map[string]string{
-	"warning.standin":           "CONNECT_ISSUER is not set, so the local CONNECT stand-in at %s is used; it is for development only, never for production.",
-	"warning.embedded_redis":    "REDIS_URL is not set, so sessions are kept in an embedded Redis inside this process: they are lost on exit and not shared between instances.",
-	"warning.random_secret":     "SESSION_SECRET is not set, so a random one is used: sessions and logins in progress do not survive a restart and do not work across instances.",
-	"warning.refresh_margin":    "CONNECT_REFRESH_MARGIN (%s) is not shorter than LOCAL_CONNECT_ACCESS_TOKEN_TTL (%s): every page that uses the access token will refresh it first.",
-	"warning.insecure_base_url": "APP_BASE_URL %s is not https: CONNECT accepts plain http redirect URIs only on localhost, and cookies are sent without the Secure flag.",
-	"warning.userinfo_fallback": "API_ALLOW_USERINFO is true, so when CONNECT offers neither introspection nor JWT access tokens /api/me accepts any access token CONNECT issued for the user, to any client, as userinfo cannot tell whose token it was (its answers say \"validated_by\": \"userinfo\"); set API_ALLOW_USERINFO=false to answer 401 invalid_token instead.",
-	"warning.port_mismatch":     "APP_BASE_URL %s is on port %s but APP_LISTEN %s is on port %s: CONNECT sends the browser back to a port this app does not listen on, so login fails unless something forwards one to the other; change APP_BASE_URL or APP_LISTEN (or PORT) so they agree.",
-}
-
-// String is the warning in English.
-func (w Warning) String() string {
-	text, ok := warningTexts[w.Key]
-	if !ok {
-		return w.Key
-	}
-	return fmt.Sprintf(text, w.Args...)
 }
 
 // Warnings lists settings that are fine for a local run but not for

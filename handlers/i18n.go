@@ -425,3 +425,8 @@ func (t translator) count(n int, unit string) string {
 	}
 	return fmt.Sprintf(format, n)
 }
+
+// InEnglish is the text under key in English, for what the app logs (its
+// start-up warnings, config.Warning): one set of words for the log and
+// the pages.
+func InEnglish(key string, args ...any) string { return translatorFor("en").T(key, args...) }

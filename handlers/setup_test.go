@@ -176,7 +176,7 @@ func TestSetupPageWarnsOfAnInsecureBaseURL(t *testing.T) {
 			if got := strings.Contains(r.body, "CONNECT will refuse it"); got != tc.insecure {
 				t.Errorf("redirect URI flagged = %v, want %v", got, tc.insecure)
 			}
-			if got := strings.Contains(r.body, html.EscapeString(warning.String())); got != tc.insecure {
+			if got := strings.Contains(r.body, html.EscapeString(InEnglish(warning.Key, warning.Args...))); got != tc.insecure {
 				t.Errorf("config warning shown = %v, want %v", got, tc.insecure)
 			}
 		})
