@@ -93,9 +93,6 @@ func registrationCheckOptions(cfg *config.Config, problems []config.Problem, bac
 	}
 	for _, p := range problems {
 		o.Problems = append(o.Problems, regcheck.Problem{Variable: p.Variable, Message: p.Message})
-		if p.Variable == "CONNECT_ACR_VALUES" {
-			o.ACRValues = "" // its line says what is wrong with it
-		}
 	}
 	if cfg.BaseURL != nil {
 		o.BaseURL = cfg.BaseURL.String()

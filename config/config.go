@@ -512,6 +512,7 @@ func (r *reader) scopes(name string) []string {
 	scopes := strings.Fields(s)
 	if !slices.Contains(scopes, "openid") {
 		r.errorf(name, "must contain \"openid\", got %q", s)
+		return nil // LoadPartial's zero value for a refused setting
 	}
 	return scopes
 }
@@ -529,6 +530,7 @@ func (r *reader) acr(name string) string {
 	s := r.value(name)
 	if s != "" && s != "1" && s != "2" {
 		r.errorf(name, "must be empty, 1 (mobile phone) or 2 (password), got %q", s)
+		return "" // LoadPartial's zero value for a refused setting
 	}
 	return s
 }

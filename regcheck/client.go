@@ -1,11 +1,13 @@
 package regcheck
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -117,7 +119,7 @@ func (c *checker) redirectURI(ctx context.Context, doc discoveryDocument) {
 		"response_type":         "code",
 		"client_id":             c.ClientID,
 		"redirect_uri":          c.RedirectURL,
-		"scope":                 strings.Join(c.Scopes, " "),
+		"scope":                 cmp.Or(strings.Join(c.Scopes, " "), "openid"), // none when CONNECT_SCOPES was refused
 		"state":                 state,
 		"nonce":                 random(),
 		"code_challenge":        base64.RawURLEncoding.EncodeToString(challenge[:]),
@@ -134,6 +136,11 @@ func (c *checker) redirectURI(ctx context.Context, doc discoveryDocument) {
 	}
 	resp, err := c.HTTPClient.Do(req)
 	if err != nil {
+		// A *url.Error quotes the whole request URL, this check's state
+		// and nonce with it: say only what went wrong.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
 		c.add(Unknown, "check.redirect.unknown", c.RedirectURL, err.Error())
 		return
 	}

@@ -218,6 +218,9 @@ func (c *checker) keySet(ctx context.Context, doc discoveryDocument) {
 // against discovery's list of supported ones, when it has one, with the
 // keys of the three lines it may say.
 func (c *checker) supported(configured, supported []string, ok, unsupported, notListed string) {
+	if len(configured) == 0 {
+		return // nothing asked for, or a refused setting its own line names
+	}
 	if supported == nil {
 		c.add(Note, notListed, strings.Join(configured, " "))
 		return
