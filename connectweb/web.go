@@ -20,8 +20,10 @@ package connectweb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/telenordigital/connect-web-sample/connect"
@@ -47,9 +49,9 @@ type Options struct {
 	Paths Paths
 	// ACRValues (CONNECT_ACR_VALUES) is the floor: asked for at every
 	// login, which may ask for more (a step-up) but never for less. A
-	// login whose ID token comes back below it gets no session. Give the
-	// same value to store.SessionOptions.ACRFloor, so a session from before
-	// a raised floor is logged out too.
+	// login whose ID token comes back below it gets no session. It must be
+	// store.SessionOptions.ACRFloor too (New checks), so a session from
+	// before a raised floor is logged out.
 	ACRValues string
 	// SSO is true when the client is registered with single sign-on: only
 	// then is "log out everywhere" (CONNECT's end-session) offered.
@@ -95,6 +97,12 @@ type Paths struct {
 	BackchannelLogout string // POST: CONNECT's back-channel logout URI
 }
 
+// LoginURL is the login start that comes back to returnTo, made safe
+// with SafeReturnPath: what a "Log in" link or button points at.
+func (p Paths) LoginURL(returnTo string) string {
+	return p.Login + "?return_to=" + url.QueryEscape(SafeReturnPath(returnTo))
+}
+
 // DefaultPaths are the routes of DESIGN.md, which the stand-in registers.
 var DefaultPaths = Paths{
 	Login:             "/login",
@@ -120,6 +128,11 @@ type Web struct {
 func New(o Options) (*Web, error) {
 	if o.Connect == nil || o.Sessions == nil || o.Logins == nil {
 		return nil, errors.New("connectweb: Connect, Sessions and Logins are required")
+	}
+	// One floor: the logins' (here) and the sessions' (store), or a
+	// session from before a raised floor would live on.
+	if o.ACRValues != o.Sessions.ACRFloor() {
+		return nil, fmt.Errorf("connectweb: ACRValues %q must equal store.SessionOptions.ACRFloor %q", o.ACRValues, o.Sessions.ACRFloor())
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

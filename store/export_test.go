@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // What the external tests (package store_test, which may import
 // storetest) need to see of the inside.
@@ -28,3 +31,14 @@ func (s *Sessions) TraceKeyForTest(token string) string {
 
 // MaxTraceSizeForTest is the most a session's sealed trace may weigh.
 const MaxTraceSizeForTest = maxTraceSize
+
+// ReplaceTokensForTest and LockRefreshForTest are the refresh protocol's
+// two primitives, unexported so that only FreshTokens uses them outside
+// tests.
+func (s *Sessions) ReplaceTokensForTest(ctx context.Context, old int64, rec TokenRecord) (bool, error) {
+	return s.replaceTokens(ctx, old, rec)
+}
+
+func (s *Sessions) LockRefreshForTest(ctx context.Context, ttl time.Duration) (unlock func(), ok bool, err error) {
+	return s.lockRefresh(ctx, ttl)
+}

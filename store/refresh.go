@@ -81,7 +81,7 @@ func (s *Sessions) FreshTokens(ctx context.Context, rq Refresh) (TokenRecord, er
 	}
 	giveUp := time.Now().Add(refreshWait)
 	for {
-		unlock, ok, err := s.LockRefresh(ctx, refreshLockTTL)
+		unlock, ok, err := s.lockRefresh(ctx, refreshLockTTL)
 		if err != nil {
 			return seen, err
 		}
@@ -128,7 +128,7 @@ func (s *Sessions) refreshLocked(ctx context.Context, rq Refresh, seen TokenReco
 	// kept under the same compare-and-swap, not in the scs session, which
 	// a request in flight could write back older.
 	next := TokenRecord{Tokens: tokens, RefreshedAt: s.now(), Refreshes: current.Refreshes + 1}
-	stored, err := s.ReplaceTokens(ctx, current.Version, next)
+	stored, err := s.replaceTokens(ctx, current.Version, next)
 	if err != nil || !stored {
 		return s.refreshNotStored(ctx, rq, current, next, err)
 	}
@@ -171,7 +171,7 @@ func (s *Sessions) refreshNotStored(ctx context.Context, rq Refresh, current, ne
 	case latest.Tokens.AccessToken == next.Tokens.AccessToken:
 		return latest, nil
 	case latest.Version == current.Version:
-		if stored, err := s.ReplaceTokens(ctx, current.Version, next); err == nil && stored {
+		if stored, err := s.replaceTokens(ctx, current.Version, next); err == nil && stored {
 			next.Version = current.Version + 1
 			s.traceRefresh(ctx, rq)
 			return next, nil

@@ -134,6 +134,10 @@ func NewSessions(o SessionOptions) (*Sessions, error) {
 	}, nil
 }
 
+// ACRFloor is SessionOptions.ACRFloor: connectweb checks that its own
+// floor is the same, so that the two cannot disagree.
+func (s *Sessions) ACRFloor() string { return s.acrFloor }
+
 // cookieName is a cookie's name: name, else def, with the __Host- prefix
 // when secure (see SessionOptions.Secure).
 func cookieName(name, def string, secure bool) string {

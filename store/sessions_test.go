@@ -192,11 +192,11 @@ func TestSessionsOnEveryRedis(t *testing.T) {
 			})
 			t.Run("a write based on an old token version loses to the newer one", func(t *testing.T) {
 				rctx := s.load(t, s.logIn(t, testClaims))
-				ok, err := s.ReplaceTokens(rctx, 1, TokenRecord{Tokens: connect.TokenSet{RefreshToken: "rt-2"}, Refreshes: 1})
+				ok, err := s.ReplaceTokensForTest(rctx, 1, TokenRecord{Tokens: connect.TokenSet{RefreshToken: "rt-2"}, Refreshes: 1})
 				if err != nil || !ok {
 					t.Fatalf("first ReplaceTokens = %v, %v; want it to win", ok, err)
 				}
-				ok, err = s.ReplaceTokens(rctx, 1, TokenRecord{Tokens: connect.TokenSet{RefreshToken: "rt-stale"}})
+				ok, err = s.ReplaceTokensForTest(rctx, 1, TokenRecord{Tokens: connect.TokenSet{RefreshToken: "rt-stale"}})
 				if err != nil || ok {
 					t.Fatalf("stale ReplaceTokens = %v, %v; want it to lose", ok, err)
 				}
@@ -211,7 +211,7 @@ func TestSessionsOnEveryRedis(t *testing.T) {
 				if _, err := s.LogOut(s.load(t, token)); err != nil {
 					t.Fatal(err)
 				}
-				if ok, _ := s.ReplaceTokens(rctx, 1, TokenRecord{}); ok {
+				if ok, _ := s.ReplaceTokensForTest(rctx, 1, TokenRecord{}); ok {
 					t.Fatal("ReplaceTokens brought an ended session's tokens back")
 				}
 				if _, err := s.Tokens(rctx); !errors.Is(err, ErrNoTokens) {
@@ -221,15 +221,15 @@ func TestSessionsOnEveryRedis(t *testing.T) {
 			t.Run("one holder of the refresh lock at a time, everywhere", func(t *testing.T) {
 				token := s.logIn(t, testClaims)
 				other := newTestStoreAt(t, rdb, s.prefix, storeOptions{}) // a second app instance
-				unlock, ok, err := s.LockRefresh(s.load(t, token), time.Minute)
+				unlock, ok, err := s.LockRefreshForTest(s.load(t, token), time.Minute)
 				if err != nil || !ok {
 					t.Fatalf("first LockRefresh = %v, %v; want it taken", ok, err)
 				}
-				if _, ok, _ := other.LockRefresh(other.load(t, token), time.Minute); ok {
+				if _, ok, _ := other.LockRefreshForTest(other.load(t, token), time.Minute); ok {
 					t.Fatal("second instance took the lock while the first holds it")
 				}
 				unlock()
-				unlock2, ok, _ := other.LockRefresh(other.load(t, token), time.Minute)
+				unlock2, ok, _ := other.LockRefreshForTest(other.load(t, token), time.Minute)
 				if !ok {
 					t.Fatal("lock not free after unlock")
 				}
@@ -237,17 +237,17 @@ func TestSessionsOnEveryRedis(t *testing.T) {
 			})
 			t.Run("an expired refresh lock is free, and its old holder cannot release the new one", func(t *testing.T) {
 				rctx := s.load(t, s.logIn(t, testClaims))
-				staleUnlock, ok, err := s.LockRefresh(rctx, 50*time.Millisecond)
+				staleUnlock, ok, err := s.LockRefreshForTest(rctx, 50*time.Millisecond)
 				if !ok || err != nil {
 					t.Fatalf("LockRefresh = %v, %v; want the lock", ok, err)
 				}
 				time.Sleep(150 * time.Millisecond)
-				_, ok, _ = s.LockRefresh(rctx, time.Minute)
+				_, ok, _ = s.LockRefreshForTest(rctx, time.Minute)
 				if !ok {
 					t.Fatal("lock not free after its holder's TTL")
 				}
 				staleUnlock()
-				if _, ok, _ := s.LockRefresh(rctx, time.Minute); ok {
+				if _, ok, _ := s.LockRefreshForTest(rctx, time.Minute); ok {
 					t.Fatal("the old holder's unlock released the new holder's lock")
 				}
 			})

@@ -97,9 +97,9 @@ type replaceKeys struct{ tokens string }
 
 func (k replaceKeys) list() []string { return []string{k.tokens} }
 
-// ReplaceTokens stores rec as version old+1 if the stored version is still
+// replaceTokens stores rec as version old+1 if the stored version is still
 // old, and reports whether it did.
-func (s *Sessions) ReplaceTokens(ctx context.Context, old int64, rec TokenRecord) (bool, error) {
+func (s *Sessions) replaceTokens(ctx context.Context, old int64, rec TokenRecord) (bool, error) {
 	h, err := s.current(ctx)
 	if err != nil {
 		return false, err
@@ -127,10 +127,10 @@ type unlockKeys struct{ lock string }
 
 func (k unlockKeys) list() []string { return []string{k.lock} }
 
-// LockRefresh takes this session's refresh lock for at most ttl, if
+// lockRefresh takes this session's refresh lock for at most ttl, if
 // nobody holds it, on every app instance at once. unlock releases it, but
 // only if it is still ours.
-func (s *Sessions) LockRefresh(ctx context.Context, ttl time.Duration) (unlock func(), ok bool, err error) {
+func (s *Sessions) lockRefresh(ctx context.Context, ttl time.Duration) (unlock func(), ok bool, err error) {
 	h, err := s.current(ctx)
 	if err != nil {
 		return nil, false, err
