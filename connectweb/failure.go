@@ -50,7 +50,12 @@ func (web *Web) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	if f.Status >= 500 {
 		level = slog.LevelError
 	}
-	web.log(r.Context(), level, "request failed", "failure", f.Code, "status", f.Status, "cause", f.Err)
+	// The cause may quote what CONNECT or a visitor sent: clipped.
+	cause := ""
+	if f.Err != nil {
+		cause = ClipForLog(f.Err.Error())
+	}
+	web.log(r.Context(), level, "request failed", "failure", f.Code, "status", f.Status, "cause", cause)
 	web.opts.Failed(w, r, f)
 }
 
@@ -75,7 +80,7 @@ func (web *Web) logInAgain(w http.ResponseWriter, r *http.Request, cause error) 
 // redirectToLogin sends the browser to the login start, to come back to
 // returnTo.
 func (web *Web) redirectToLogin(w http.ResponseWriter, r *http.Request, returnTo string, status int) {
-	http.Redirect(w, r, web.opts.Paths.Login+"?return_to="+url.QueryEscape(web.opts.ReturnPath(returnTo)), status)
+	http.Redirect(w, r, web.opts.Paths.Login+"?return_to="+url.QueryEscape(web.opts.ReturnPath(returnTo)), status) // Paths.LoginURL, with the app's ReturnPath
 }
 
 // Explain says what err means for the visitor. A *Failure in err's chain

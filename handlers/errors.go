@@ -139,7 +139,7 @@ func logInURL(returnTo string) string {
 	if returnTo == "/" {
 		returnTo = "/protected"
 	}
-	return "/login?return_to=" + url.QueryEscape(returnTo)
+	return connectweb.DefaultPaths.LoginURL(returnTo)
 }
 
 // handleNotFound is every path no route claims.

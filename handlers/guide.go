@@ -88,7 +88,7 @@ var guideSteps = []guideStep{
 			{Label: "guide.5.link.2", Path: "/"},
 			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
-		Files: []string{"handlers/middleware.go", "connectweb/login.go", "connect/authorize.go", "store/transaction.go"},
+		Files: []string{"connectweb/tokens.go", "connectweb/login.go", "connect/authorize.go", "store/transaction.go"},
 		Beyond: []beyondGuide{
 			{
 				Key:   "guide.5.beyond.1",
@@ -142,7 +142,7 @@ var guideSteps = []guideStep{
 			{Label: "guide.10.link.3", Path: "/session#refresh"},
 			{Label: "guide.link.trace", Path: "/session#login-trace"},
 		},
-		Files: []string{"handlers/profile.go", "connect/userinfo.go", "handlers/api.go", "connect/accesstoken.go", "store/refresh.go", "connect/refresh.go"},
+		Files: []string{"handlers/profile.go", "connect/userinfo.go", "handlers/api.go", "connect/accesstoken.go", "connectweb/tokens.go", "store/refresh.go", "connect/refresh.go"},
 	},
 	{
 		Number: 11,

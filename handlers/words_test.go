@@ -178,7 +178,7 @@ func TestErrorPagesOfferTheWayOn(t *testing.T) {
 			t.Fatalf("the error page has no switch to Norwegian")
 		}
 		link := html.UnescapeString(m[1])
-		if strings.Contains(link, "oauth2callback") || strings.Contains(link, "code") && !strings.Contains(link, "failure=") {
+		if strings.Contains(link, "oauth2callback") || strings.Contains(link, "state=") || strings.Contains(link, "code=") {
 			t.Fatalf("the switch %q goes back to the callback", link)
 		}
 		u, _ := url.Parse(link)
